@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is set-up they share.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DBT_SOURCES := $(shell find dbt/models dbt/macros dbt/tests -type f 2>/dev/null) dbt/dbt_project.yml dbt/profiles.yml
+BENCH_SCALE ?= 1.0
+
+.PHONY: setup run test dev bench clean db-stop compose-check
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+dbt/target/manifest.json: $(STAMP) $(DBT_SOURCES)
+	$(BIN)/edu-platform setup
+
+setup: $(STAMP) dbt/target/manifest.json
+
+run: setup
+	$(BIN)/edu-platform run
+
+test: setup
+	$(BIN)/python -m pytest
+
+dev: setup
+	$(BIN)/edu-platform dev
+
+bench: setup
+	$(BIN)/python -m edu_platform_bench --scale $(BENCH_SCALE)
+
+db-stop:
+	$(BIN)/edu-platform db stop
+
+clean:
+	rm -rf dbt/target .edu_platform/landing .edu_platform/dlt_pipelines

@@ -1,0 +1,16 @@
+"""Default data for `make run`: synthetic OULAD files in the landing folder when OULAD_SOURCE is unset."""
+
+from edu_platform.defs.oulad.generator import generate
+from edu_platform.defs.oulad.settings import DEFAULT_SCALE, FILES, SOURCE, configured
+from edu_platform.lib.settings import env_float, landing_dir
+
+
+def ensure_landed() -> str | None:
+    if configured():
+        return None
+    folder = landing_dir(SOURCE)
+    if all((folder / f"{stem}.csv").exists() for stem in FILES):
+        return None
+    scale = env_float("EDU_OULAD_SCALE", DEFAULT_SCALE)
+    counts = generate(folder, scale=scale)
+    return f"generated synthetic OULAD at scale {scale} in {folder} ({counts['studentVle']} studentVle rows)"

@@ -1,0 +1,77 @@
+"""OULAD's published files and what each promises, apart from the loading logic."""
+
+import os
+
+from edu_platform.lib.checks import TableContract
+from edu_platform.lib.settings import landing_dir
+
+SOURCE = "oulad"
+DEFAULT_SCALE = 0.02
+
+# file stem as published -> (bronze table, published columns in order)
+FILES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "courses": ("courses", ("code_module", "code_presentation", "module_presentation_length")),
+    "assessments": (
+        "assessments",
+        ("code_module", "code_presentation", "id_assessment", "assessment_type", "date", "weight"),
+    ),
+    "vle": ("vle", ("id_site", "code_module", "code_presentation", "activity_type", "week_from", "week_to")),
+    "studentInfo": (
+        "student_info",
+        (
+            "code_module", "code_presentation", "id_student", "gender", "region", "highest_education",
+            "imd_band", "age_band", "num_of_prev_attempts", "studied_credits", "disability", "final_result",
+        ),
+    ),
+    "studentRegistration": (
+        "student_registration",
+        ("code_module", "code_presentation", "id_student", "date_registration", "date_unregistration"),
+    ),
+    "studentAssessment": (
+        "student_assessment",
+        ("id_assessment", "id_student", "date_submitted", "is_banked", "score"),
+    ),
+    "studentVle": (
+        "student_vle",
+        ("code_module", "code_presentation", "id_student", "id_site", "date", "sum_click"),
+    ),
+}
+
+PRESENTATION = ("code_module", "code_presentation")
+
+CONTRACTS = [
+    TableContract("courses", keys=PRESENTATION, numeric=("module_presentation_length",)),
+    TableContract("assessments", keys=("id_assessment",), required=PRESENTATION, numeric=("id_assessment", "date", "weight")),
+    TableContract("vle", keys=("id_site",), required=PRESENTATION, numeric=("id_site", "week_from", "week_to")),
+    TableContract(
+        "student_info",
+        keys=PRESENTATION + ("id_student",),
+        required=("final_result",),
+        numeric=("id_student", "num_of_prev_attempts", "studied_credits"),
+    ),
+    TableContract(
+        "student_registration",
+        keys=PRESENTATION + ("id_student",),
+        numeric=("id_student", "date_registration", "date_unregistration"),
+    ),
+    TableContract(
+        "student_assessment",
+        keys=("id_assessment", "id_student"),
+        numeric=("id_assessment", "id_student", "date_submitted", "is_banked", "score"),
+    ),
+    # studentVle has no key: one (student, site, date) repeats on several rows and their clicks add up.
+    TableContract(
+        "student_vle",
+        required=PRESENTATION + ("id_student", "id_site", "date", "sum_click"),
+        numeric=("id_student", "id_site", "date", "sum_click"),
+    ),
+]
+
+
+def source_url() -> str:
+    """OULAD_SOURCE (a folder or fsspec URL), else the synthetic landing folder."""
+    return os.environ.get("OULAD_SOURCE") or str(landing_dir(SOURCE))
+
+
+def configured() -> bool:
+    return bool(os.environ.get("OULAD_SOURCE"))

@@ -1,0 +1,1 @@
+"""Shared helpers every source uses: settings, the warehouse connection, translators, partitions, checks."""

@@ -1,0 +1,119 @@
+"""dbt, one way for every source: the project, the CLI resource, the translator and the asset factory."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
+
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, PartitionsDefinition
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from edu_platform.lib.settings import dbt_project_dir
+from edu_platform.lib.warehouse import export_environment
+
+LAYERS = ("silver", "gold")
+
+
+def _target_path() -> Path:
+    return Path(os.environ.get("EDU_DBT_TARGET_PATH", dbt_project_dir() / "target"))
+
+
+def _dbt_executable() -> str:
+    """dbt from this interpreter's environment, so a bare `.venv/bin/python` works without PATH set."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else "dbt"
+
+
+def parse_manifest(target_path: Optional[Path] = None) -> Path:
+    """`dbt parse` into the target path (set-up runs this; the manifest is never committed)."""
+    target = Path(target_path or _target_path())
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    cmd = [
+        _dbt_executable(), "parse", "--quiet",
+        "--project-dir", str(dbt_project_dir()), "--profiles-dir", str(dbt_project_dir()),
+        "--target-path", str(target),
+    ]
+    subprocess.run(cmd, check=True, env=env)
+    return target / "manifest.json"
+
+
+def edu_dbt_project() -> DbtProject:
+    project = DbtProject(
+        project_dir=dbt_project_dir(), profiles_dir=dbt_project_dir(), target_path=_target_path()
+    )
+    if not project.manifest_path.exists():
+        parse_manifest(project.target_path)
+    return project
+
+
+DBT_PROJECT = edu_dbt_project()
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(dbt_project_dir()), dbt_executable=_dbt_executable())
+
+
+class EduDbtTranslator(DagsterDbtTranslator):
+    """Sources map onto the dlt keys `bronze/<source>/<table>`; models to `<layer>/<source>/<model>`."""
+
+    def __init__(self):
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    @staticmethod
+    def _layer_and_source(props: Mapping[str, Any]) -> tuple[str, str]:
+        if props["resource_type"] == "source":
+            return "bronze", props["source_name"]
+        fqn = props.get("fqn", [])
+        layer = next((part for part in fqn if part in LAYERS), "gold")
+        after = fqn[fqn.index(layer) + 1 :] if layer in fqn else []
+        source = after[0] if len(after) > 1 else "shared"
+        return layer, source
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        layer, source = self._layer_and_source(dbt_resource_props)
+        return AssetKey([layer, source, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> Optional[str]:
+        layer, source = self._layer_and_source(dbt_resource_props)
+        return f"{source}_{layer}"
+
+
+def partition_window_vars(context: AssetExecutionContext) -> dict:
+    """The partition window as dbt vars, so incremental models rebuild exactly that window."""
+    if not context.has_partition_key_range and not context.has_partition_key:
+        return {}
+    window = context.partition_time_window
+    return {"min_date": window.start.strftime("%Y-%m-%d"), "max_date": window.end.strftime("%Y-%m-%d")}
+
+
+def build_dbt_assets(
+    name: str,
+    select: str,
+    partitions_def: Optional[PartitionsDefinition] = None,
+    vars_fn: Callable[[AssetExecutionContext], dict] = partition_window_vars,
+    exclude: Optional[str] = None,
+    backfill_policy: Optional[BackfillPolicy] = None,
+):
+    """One @dbt_assets per partitions definition; each runs `dbt build` on its selection."""
+
+    @dbt_assets(
+        name=name,
+        manifest=DBT_PROJECT.manifest_path,
+        select=select,
+        exclude=exclude,
+        partitions_def=partitions_def,
+        backfill_policy=backfill_policy,
+        dagster_dbt_translator=EduDbtTranslator(),
+        project=DBT_PROJECT,
+    )
+    def _assets(context: AssetExecutionContext, dbt: DbtCliResource):
+        export_environment()
+        args = ["build"]
+        dbt_vars = vars_fn(context)
+        if dbt_vars:
+            args += ["--vars", json.dumps(dbt_vars)]
+        yield from dbt.cli(args, context=context).stream()
+
+    return _assets

