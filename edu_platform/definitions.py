@@ -1,11 +1,30 @@
-"""The code location: each source's small Definitions merged with the shared resources."""
+"""The code location: each source folder's small `Definitions`, and cross-cutting ones, merged with
+the shared resources. Adding a source is adding a folder under `defs/` with a `definitions.py`."""
+
+import importlib
+import pkgutil
 
 from dagster import Definitions
 from dagster_dlt import DagsterDltResource
 
-from edu_platform.defs.oulad.definitions import defs as oulad_defs
+import edu_platform.defs as defs_package
 from edu_platform.lib.dbt import dbt_resource
 
 resources = Definitions(resources={"dlt": DagsterDltResource(), "dbt": dbt_resource()})
 
-defs = Definitions.merge(resources, oulad_defs)
+
+def _folder_definitions() -> list[Definitions]:
+    found = []
+    for module in sorted(pkgutil.iter_modules(defs_package.__path__), key=lambda m: m.name):
+        if module.ispkg:
+            try:
+                loaded = importlib.import_module(f"edu_platform.defs.{module.name}.definitions")
+            except ModuleNotFoundError as exc:
+                if exc.name == f"edu_platform.defs.{module.name}.definitions":
+                    continue
+                raise
+            found.append(loaded.defs)
+    return found
+
+
+defs = Definitions.merge(resources, *_folder_definitions())
