@@ -1,13 +1,19 @@
 """Running a dlt source from a Dagster asset, with load errors turned into messages a user can act on."""
 
-from typing import Iterator
+import re
+from typing import Callable, Iterator, Optional
 
 from dagster import AssetExecutionContext
 from dagster_dlt import DagsterDltResource
-from dlt.pipeline.exceptions import PipelineStepFailed
 
 from edu_platform.lib.dlt_pipelines import EduDltTranslator, bronze_pipeline
-from edu_platform.lib.landed_files import LandedFileError, copy_error_location
+from edu_platform.lib.landed_files import LandedFileError
+
+# psycopg2's COPY error: "<message>\nCONTEXT:  COPY <table>, line <n>[, column <c>]: "<text>""
+_COPY_ERROR = re.compile(
+    r"(?P<error>[A-Za-z]\w+): (?P<message>[^\n]+)\nCONTEXT:\s+COPY (?P<table>\w+), line (?P<line>\d+)"
+    r"(?:, column (?P<column>\w+))?(?::\s*\"(?P<text>.*)\")?"
+)
 
 
 def run_bronze_load(
@@ -15,58 +21,44 @@ def run_bronze_load(
     dlt: DagsterDltResource,
     source_name: str,
     dlt_source,
-    describe_table=None,
+    describe_table: Optional[Callable[[str], str]] = None,
     **run_kwargs,
 ) -> Iterator:
-    """Run `dlt_source` into bronze; a failure names the file/table and line instead of dlt's internals."""
-    pipeline = bronze_pipeline(source_name)
+    """Run `dlt_source` into bronze; a failure names the file (or table) and line instead of dlt's internals."""
     try:
         yield from dlt.run(
             context=context,
             dlt_source=dlt_source,
-            dlt_pipeline=pipeline,
+            dlt_pipeline=bronze_pipeline(source_name),
             dagster_dlt_translator=EduDltTranslator(source_name),
             **run_kwargs,
         )
-    except PipelineStepFailed as exc:
-        raise _user_error(exc, describe_table) from exc
-    except Exception as exc:  # dlt raises job failures outside PipelineStepFailed too
-        if "COPY" in str(exc):
-            raise _user_error(exc, describe_table) from exc
-        raise
+    except Exception as exc:
+        user_error = _user_error(exc, describe_table)
+        if user_error is None:
+            raise
+        raise user_error from exc
 
 
-def _root_cause(exc: BaseException) -> BaseException:
+def _landed_file_error(exc: BaseException) -> Optional[LandedFileError]:
     seen = set()
-    while True:
-        nxt = exc.__cause__ or exc.__context__
-        if isinstance(exc, LandedFileError) or nxt is None or id(nxt) in seen:
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, LandedFileError):
             return exc
         seen.add(id(exc))
-        exc = nxt
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
-def _user_error(exc: BaseException, describe_table) -> Exception:
-    root = _root_cause(exc)
-    if isinstance(root, LandedFileError):
-        return LandedFileError(str(root))
-    text = str(exc)
-    where = copy_error_location(text)
-    if where:
-        import re
-
-        table = re.search(r"COPY (\w+), line", text).group(1)
-        origin = describe_table(table) if describe_table else f"bronze table {table}"
-        detail = next((line.strip() for line in text.splitlines() if "ERROR" in line or "error" in line.lower()), "")
-        return LandedFileError(f"{origin}: {where}: {_pg_message(text) or detail}")
-    return RuntimeError(f"bronze load failed: {text.splitlines()[0] if text else type(exc).__name__}")
-
-
-def _pg_message(text: str) -> str:
-    import re
-
-    match = re.search(r"(?:psycopg2\.errors\.\w+|DatabaseTerminalException|BadCopyFileFormat)[:\s]+([^\n]+)", text)
-    if match:
-        return match.group(1).strip()
-    match = re.search(r"(extra data after last expected column|missing data for column \"\w+\"|unterminated CSV quoted field|invalid byte sequence[^\n]*)", text)
-    return match.group(1) if match else ""
+def _user_error(exc: BaseException, describe_table) -> Optional[Exception]:
+    if (landed := _landed_file_error(exc)) is not None:
+        return LandedFileError(str(landed))
+    match = _COPY_ERROR.search(str(exc))
+    if not match:
+        return None
+    table = match["table"]
+    origin = describe_table(table) if describe_table else f"bronze table {table}"
+    # dlt consumes the header before COPY, so COPY's line n is the file's line n + 1
+    where = f"line {int(match['line']) + 1}" + (f", column {match['column']}" if match["column"] else "")
+    text = f" (row: {match['text'][:200]})" if match["text"] else ""
+    return LandedFileError(f"{origin}: {where}: {match['message'].strip()}{text}")

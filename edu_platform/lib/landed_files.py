@@ -86,20 +86,6 @@ def import_csv(item: FileItemDict, expected: Sequence[str], table_name: str) -> 
     with item.open(mode="rb", compression="disable") as f:
         head = f.read(64 * 1024)
     header = read_header(item["file_url"], head, expected)
-    if len(head.split(b"\n", 1)) < 2 or not head.split(b"\n", 1)[1].strip():
-        # header-only file: a valid, empty table (nothing to COPY)
-        pass
     path = local_copy(item, skip_bom=header.has_bom)
     hints = dlt.mark.make_hints(table_name=table_name, columns=text_columns(header.columns))
     yield dlt.mark.with_file_import(path, "csv", hints=hints)
-
-
-def copy_error_location(message: str) -> str | None:
-    """`COPY table, line N` from a PostgreSQL COPY error, to name the line in our own error."""
-    match = re.search(r"COPY (\w+), line (\d+)(?:, column (\w+))?", message)
-    if not match:
-        return None
-    where = f"line {match.group(2)}"
-    if match.group(3):
-        where += f", column {match.group(3)}"
-    return where

@@ -1,0 +1,20 @@
+"""OULAD refreshes monthly. The dataset is a published snapshot, not a time series, so the job is not
+partitioned: a monthly tick reloads the snapshot (replace) and rebuilds silver and gold."""
+
+from dagster import AssetSelection, ScheduleDefinition, define_asset_job
+
+from edu_platform.lib.schedules import PIPELINE_TAG, default_schedule_status
+
+oulad_monthly_job = define_asset_job(
+    name="oulad_monthly_job",
+    selection=AssetSelection.groups("oulad_bronze", "oulad_silver", "oulad_gold", "shared_gold"),
+    tags={PIPELINE_TAG: "oulad"},
+    description="Reload the OULAD files into bronze and rebuild its silver and gold.",
+)
+
+oulad_monthly_schedule = ScheduleDefinition(
+    job=oulad_monthly_job,
+    cron_schedule="0 4 1 * *",
+    execution_timezone="UTC",
+    default_status=default_schedule_status(),
+)

@@ -1,0 +1,118 @@
+"""Malformed OULAD files: a clear error naming the file and line, or quarantine with a failing blocking
+check that says how many rows; never a silent skip, never gold built on top."""
+
+import shutil
+
+import pytest
+from dagster import AssetSelection
+
+from edu_platform.defs.oulad.generator import generate
+from edu_platform_tests.helpers import check_results, materialize_selection, started_steps, step_errors
+
+BRONZE = AssetSelection.groups("oulad_bronze")
+ALL = AssetSelection.groups("oulad_bronze", "oulad_silver", "oulad_gold", "shared_gold")
+
+
+@pytest.fixture(scope="module")
+def clean_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("oulad_clean")
+    counts = generate(folder, scale=0.003)
+    return folder, counts
+
+
+@pytest.fixture
+def files(clean_files, tmp_path, monkeypatch, fresh_warehouse):
+    folder = tmp_path / "oulad"
+    shutil.copytree(clean_files[0], folder)
+    monkeypatch.setenv("OULAD_SOURCE", str(folder))
+    return folder
+
+
+def _edit_line(path, number, edit):
+    lines = path.read_bytes().split(b"\n")
+    lines[number - 1] = edit(lines[number - 1])
+    path.write_bytes(b"\n".join(lines))
+
+
+def _error(result) -> str:
+    assert not result.success
+    return "\n".join(step_errors(result))
+
+
+@pytest.mark.parametrize(
+    "name, mutate, expected",
+    [
+        ("extra column on a row", lambda f: _edit_line(f / "vle.csv", 4, lambda l: l + b',"9"'),
+         ["vle.csv", "line 4", "extra data after last expected column"]),
+        ("missing column on a row", lambda f: _edit_line(f / "studentRegistration.csv", 5, lambda l: l.rsplit(b",", 1)[0]),
+         ["studentRegistration.csv", "line 5", "missing data for column"]),
+        ("missing file", lambda f: (f / "studentVle.csv").unlink(), ["missing file studentVle.csv"]),
+        ("empty file", lambda f: (f / "courses.csv").write_bytes(b""), ["courses.csv", "empty file"]),
+        ("header does not match", lambda f: _edit_line(f / "assessments.csv", 1, lambda l: l.replace(b'"weight"', b'"wieght"')),
+         ["assessments.csv", "line 1", "lacks column(s) ['weight']"]),
+        ("non-UTF-8 bytes", lambda f: _edit_line(f / "studentInfo.csv", 3, lambda l: l.replace(b'"M"', b'"\xe9\xff"').replace(b'"F"', b'"\xe9\xff"')),
+         ["studentInfo.csv", "line 3", "invalid byte sequence"]),
+        ("truncated last line", lambda f: (f / "studentAssessment.csv").write_bytes((f / "studentAssessment.csv").read_bytes().rstrip(b"\n")[:-3]),
+         ["studentAssessment.csv", "unterminated CSV quoted field"]),
+    ],
+)
+def test_malformed_file_fails_naming_file_and_line(files, name, mutate, expected):
+    mutate(files)
+    result = materialize_selection(BRONZE)
+    message = _error(result)
+    assert "LandedFileError" in message, name
+    for fragment in expected:
+        assert fragment in message, (name, fragment, message[-800:])
+
+
+def test_non_numeric_value_is_quarantined_and_blocks_gold(files, fresh_warehouse):
+    _edit_line(files / "studentAssessment.csv", 6, lambda l: l.rsplit(b",", 1)[0] + b',"n/a"')
+    _edit_line(files / "studentAssessment.csv", 9, lambda l: l.rsplit(b",", 1)[0] + b',"12x"')
+    result = materialize_selection(ALL)
+    evaluation = check_results(result)[("bronze/oulad/student_assessment", "numeric_values")]
+    assert not evaluation.passed
+    assert evaluation.metadata["failing_rows"].value == 2
+    assert "oulad_dbt" not in started_steps(result)
+    # the bad rows are kept (not dropped) in bronze, and no gold exists on top of them
+    assert fresh_warehouse.scalar("select count(*) from bronze.oulad_student_assessment where score in ('n/a', '12x')") == 2
+    assert fresh_warehouse.scalar("select count(*) from information_schema.tables where table_schema = 'gold'") == 0
+
+
+def test_injected_duplicate_keys_fail_blocking_check_and_stop_downstream(files, fresh_warehouse):
+    info = files / "studentInfo.csv"
+    lines = info.read_bytes().rstrip(b"\n").split(b"\n")
+    info.write_bytes(b"\n".join(lines + lines[1:4]) + b"\n")
+    result = materialize_selection(ALL)
+    evaluation = check_results(result)[("bronze/oulad/student_info", "duplicate_keys")]
+    assert not evaluation.passed
+    assert evaluation.metadata["duplicate_keys"].value == 3
+    assert len(evaluation.metadata["sample_keys"].value) == 3
+    assert "oulad_dbt" not in started_steps(result)
+    assert not result.success
+
+
+def test_null_key_fails_required_check(files, fresh_warehouse):
+    _edit_line(files / "studentVle.csv", 7, lambda l: b'"AAA","2013J","",' + l.split(b",", 3)[3])
+    result = materialize_selection(BRONZE)
+    evaluation = check_results(result)[("bronze/oulad/student_vle", "required_not_null")]
+    assert not evaluation.passed
+    assert evaluation.metadata["failing_rows"].value == 1
+
+
+@pytest.mark.parametrize("variant", ["crlf", "bom", "header_only"])
+def test_tolerated_variants_load_every_row(files, fresh_warehouse, clean_files, variant):
+    path = files / "courses.csv"
+    raw = path.read_bytes()
+    if variant == "crlf":
+        path.write_bytes(raw.replace(b"\n", b"\r\n"))
+        expected = clean_files[1]["courses"]
+    elif variant == "bom":
+        path.write_bytes(b"\xef\xbb\xbf" + raw)
+        expected = clean_files[1]["courses"]
+    else:
+        path.write_bytes(raw.split(b"\n", 1)[0] + b"\n")
+        expected = 0
+    result = materialize_selection(BRONZE)
+    assert result.success, step_errors(result)
+    assert fresh_warehouse.scalar("select count(*) from bronze.oulad_courses") == expected
+    assert fresh_warehouse.scalar("select count(*) from bronze.oulad_courses where code_module like '%\r%' or module_presentation_length like '%\r%'") == 0
