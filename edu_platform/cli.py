@@ -29,7 +29,9 @@ def _cmd_setup(args) -> int:
 
     wh = export_environment()
     from edu_platform.lib.dbt import parse_manifest
+    from edu_platform.lib.roles import ensure_roles
 
+    ensure_roles(wh)
     manifest = parse_manifest()
     print(f"warehouse: {wh.url.render_as_string(hide_password=True)}\ndbt manifest: {manifest}")
     return 0
@@ -57,7 +59,9 @@ def _cmd_run(args) -> int:
     from edu_platform.lib.runner import format_summary, run_selection
     from edu_platform.lib.warehouse import export_environment
 
-    export_environment()
+    from edu_platform.lib.roles import ensure_roles
+
+    ensure_roles(export_environment())
     _ensure_default_sources()
     instance = DagsterInstance.get()
     _register_partitions(instance)
