@@ -29,7 +29,7 @@ dev: setup
 	$(BIN)/edu-platform dev
 
 bench: setup
-	$(BIN)/python -m edu_platform_bench --scale $(BENCH_SCALE)
+	$(BIN)/python bench/run.py --scale $(BENCH_SCALE)
 
 db-stop:
 	$(BIN)/edu-platform db stop

@@ -1,0 +1,100 @@
+"""`make bench`: load speed and memory against PostgreSQL's own COPY, measured side by side in one run.
+
+Every figure is the median of N repetitions (min and max kept), each measured in a fresh subprocess
+so peak RSS comes from the OS (getrusage of the child). Results: bench/results/latest.json + a dated copy.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+PY = sys.executable
+
+
+def _child(measure: str, *args: str) -> dict:
+    """Run one measurement in a fresh interpreter; returns its JSON plus the child's peak RSS."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run(
+        [PY, str(Path(__file__).with_name("measure.py")), measure, *args],
+        check=True, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    figures.setdefault("peak_rss_mb", round(max(after, before) / 1024, 1))
+    return figures
+
+
+def _repeat(n: int, measure: str, *args: str) -> dict:
+    runs = [_child(measure, *args) for _ in range(n)]
+    keys = [k for k, v in runs[0].items() if isinstance(v, (int, float))]
+    return {k: {"median": statistics.median(r[k] for r in runs), "min": min(r[k] for r in runs), "max": max(r[k] for r in runs)} for k in keys}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", choices=["oulad", "dost"], default=None)
+    args = parser.parse_args()
+    data = DATA / f"oulad_{args.scale:g}"
+    results: dict = {"scale": args.scale, "repetitions": args.repeat, "started": dt.datetime.now(dt.UTC).isoformat()}
+
+    print(f"preparing data at scale {args.scale:g} (cached in {DATA}) ...", flush=True)
+    prep = _child("prepare", str(data), str(args.scale))
+    results["rows"] = prep.get("rows")
+
+    if args.only in (None, "oulad"):
+        copy = _repeat(args.repeat, "copy_student_vle", str(data))
+        bronze = _repeat(args.repeat, "bronze_student_vle", str(data))
+        results["copy_seconds"] = copy["seconds"]
+        results["bronze_seconds"] = bronze["seconds"]
+        results["bronze_to_copy_ratio"] = round(bronze["seconds"]["median"] / copy["seconds"]["median"], 2)
+        results["bronze_peak_rss_mb"] = bronze["peak_rss_mb"]
+        slice_dir = DATA / "oulad_slice_1m"
+        _child("slice", str(data), str(slice_dir), "1000000")
+        results["pandas_to_sql_seconds_1m"] = _repeat(args.repeat, "pandas_student_vle", str(slice_dir))["seconds"]
+        results["bronze_seconds_1m"] = _repeat(args.repeat, "bronze_student_vle", str(slice_dir))["seconds"]
+        oulad_copy = _repeat(args.repeat, "copy_oulad", str(data))
+        oulad_e2e = _repeat(args.repeat, "oulad_end_to_end", str(data))
+        results["oulad_copy_seconds"] = oulad_copy["seconds"]
+        results["oulad_end_to_end_seconds"] = oulad_e2e["seconds"]
+        results["oulad_end_to_end_to_copy_ratio"] = round(
+            oulad_e2e["seconds"]["median"] / oulad_copy["seconds"]["median"], 2
+        )
+        results["oulad_end_to_end_peak_rss_mb"] = oulad_e2e["peak_rss_mb"]
+
+    if args.only in (None, "dost"):
+        dost = _child("dost", str(args.scale), str(args.repeat))
+        results.update(dost)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(results, indent=2, default=str)
+    (RESULTS / "latest.json").write_text(text)
+    (RESULTS / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.json").write_text(text)
+    print(_table(results))
+    print(f"\nwritten: {RESULTS / 'latest.json'}")
+    return 0
+
+
+def _table(results: dict) -> str:
+    lines = [f"{'figure':<36} {'median':>10} {'min':>10} {'max':>10}"]
+    for key, value in results.items():
+        if isinstance(value, dict) and "median" in value:
+            lines.append(f"{key:<36} {value['median']:>10.2f} {value['min']:>10.2f} {value['max']:>10.2f}")
+        elif isinstance(value, (int, float)):
+            lines.append(f"{key:<36} {value:>10}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
