@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DBT_SOURCES := $(shell find dbt/models dbt/macros dbt/tests -type f 2>/dev/null) dbt/dbt_project.yml dbt/profiles.yml
 BENCH_SCALE ?= 1.0
 
-.PHONY: setup run test dev bench clean db-stop compose-check
+.PHONY: setup run test dev bench clean db-stop browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,14 @@ setup: $(STAMP) dbt/target/manifest.json
 run: setup
 	$(BIN)/edu-platform run
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
+
+# Debian's chromium for the browser test (Playwright drives it; never `playwright install`).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
+	  echo "chromium could not be installed: the browser test will say so and skip"
 
 dev: setup
 	$(BIN)/edu-platform dev

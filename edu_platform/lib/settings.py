@@ -54,4 +54,5 @@ def env_float(name: str, default: float) -> float:
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
 os.environ.setdefault("NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION", "true")
+os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
 dlt.config["runtime.dlthub_telemetry"] = False
