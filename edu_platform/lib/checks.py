@@ -107,8 +107,26 @@ def numeric_columns(source: str, contract: TableContract) -> AssetCheckResult:
     )
 
 
+def schema_drift(source: str, contract: TableContract) -> AssetCheckResult:
+    """A column the source added is carried into bronze (nothing dropped) and reported here as a warning."""
+    with get_warehouse().cursor() as cur:
+        cur.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
+            (BRONZE_SCHEMA, bronze_table(source, contract.table)),
+        )
+        present = [r[0] for r in cur.fetchall() if not r[0].startswith("_dlt")]
+    new = sorted(set(present) - set(contract.columns))
+    return AssetCheckResult(
+        passed=not new,
+        severity=AssetCheckSeverity.WARN,
+        description=f"new columns carried through bronze: {new}" if new else "columns as declared",
+        metadata={"new_columns": new, "failing_rows": 0},
+    )
+
+
 def bronze_checks(source: str, contracts: list[TableContract]) -> list:
-    """Blocking checks for every declared table: duplicate keys, missing required values, non-numbers."""
+    """Blocking checks for every declared table (duplicate keys, missing required values, non-numbers),
+    and a warning when the source added columns the contract does not declare."""
     checks = []
     for contract in contracts:
         key = AssetKey([BRONZE_SCHEMA, source, contract.table])
@@ -120,12 +138,16 @@ def bronze_checks(source: str, contracts: list[TableContract]) -> list:
         if contract.numeric:
             kinds.append(("numeric_values", numeric_columns, f"{', '.join(contract.numeric)} hold numbers."))
         for check_name, fn, description in kinds:
-            checks.append(_make_check(key, check_name, fn, source, contract, description))
+            checks.append(_make_check(key, check_name, fn, source, contract, description, blocking=True))
+        if contract.columns:
+            checks.append(
+                _make_check(key, "schema_drift", schema_drift, source, contract, "Columns match the declared ones.", blocking=False)
+            )
     return checks
 
 
-def _make_check(key, check_name, fn, source, contract, description):
-    @asset_check(asset=key, name=check_name, blocking=True, description=description)
+def _make_check(key, check_name, fn, source, contract, description, blocking):
+    @asset_check(asset=key, name=check_name, blocking=blocking, description=description)
     def _check():
         return fn(source, contract)
 

@@ -116,3 +116,14 @@ def test_tolerated_variants_load_every_row(files, fresh_warehouse, clean_files, 
     assert result.success, step_errors(result)
     assert fresh_warehouse.scalar("select count(*) from bronze.oulad_courses") == expected
     assert fresh_warehouse.scalar("select count(*) from bronze.oulad_courses where code_module like '%\r%' or module_presentation_length like '%\r%'") == 0
+
+
+def test_new_column_is_carried_through_bronze_and_reported(files, fresh_warehouse):
+    path = files / "courses.csv"
+    lines = path.read_bytes().rstrip(b"\n").split(b"\n")
+    path.write_bytes(b"\n".join([lines[0] + b',"campus"'] + [l + b',"Milton Keynes"' for l in lines[1:]]) + b"\n")
+    result = materialize_selection(BRONZE)
+    assert result.success, step_errors(result)
+    assert fresh_warehouse.scalar("select count(*) from bronze.oulad_courses where campus = 'Milton Keynes'") == len(lines) - 1
+    drift = check_results(result)[("bronze/oulad/courses", "schema_drift")]
+    assert not drift.passed and drift.metadata["new_columns"].value == ["campus"]

@@ -1,6 +1,7 @@
 """OULAD's published files and what each promises, apart from the loading logic."""
 
 import os
+from dataclasses import replace
 
 from edu_platform.lib.checks import TableContract
 from edu_platform.lib.settings import landing_dir
@@ -39,7 +40,7 @@ FILES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 PRESENTATION = ("code_module", "code_presentation")
 
-CONTRACTS = [
+_CONTRACTS = [
     TableContract("courses", keys=PRESENTATION, numeric=("module_presentation_length",)),
     TableContract("assessments", keys=("id_assessment",), required=PRESENTATION, numeric=("id_assessment", "date", "weight")),
     TableContract("vle", keys=("id_site",), required=PRESENTATION, numeric=("id_site", "week_from", "week_to")),
@@ -66,6 +67,8 @@ CONTRACTS = [
         numeric=("id_student", "id_site", "date", "sum_click"),
     ),
 ]
+_COLUMNS = {table: columns for table, columns in FILES.values()}
+CONTRACTS = [replace(c, columns=_COLUMNS[c.table]) for c in _CONTRACTS]
 
 
 def source_url() -> str:
