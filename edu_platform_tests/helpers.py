@@ -50,3 +50,29 @@ def materialized_keys(result) -> set[str]:
 
 def key(path: str) -> AssetKey:
     return AssetKey(path.split("/"))
+
+
+def table_hashes(wh, schemas=("bronze", "silver", "gold")) -> dict[str, tuple[int, str]]:
+    """(row count, order-independent content hash) per table, leaving out dlt's load bookkeeping
+    (`_dlt_*` tables and columns differ between two loads of the same data by design)."""
+    out = {}
+    tables = wh.rows(
+        "select table_schema, table_name from information_schema.tables"
+        " where table_schema = any(%s) and table_name not like '\\_dlt%%' and table_type = 'BASE TABLE'",
+        (list(schemas),),
+    )
+    for schema, table in tables:
+        columns = [
+            c for (c,) in wh.rows(
+                "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
+                " and column_name not like '\\_dlt%%' order by column_name",
+                (schema, table),
+            )
+        ]
+        row = ", ".join(f'"{c}"' for c in columns)
+        count, digest = wh.rows(
+            f'select count(*), md5(coalesce(string_agg(h, \'\' order by h), \'\')) from'
+            f' (select md5(row({row})::text) as h from "{schema}"."{table}") t'
+        )[0]
+        out[f"{schema}.{table}"] = (count, digest)
+    return out
