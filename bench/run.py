@@ -47,6 +47,8 @@ def main() -> int:
     parser.add_argument("--only", choices=["oulad", "dost"], default=None)
     args = parser.parse_args()
     data = DATA / f"oulad_{args.scale:g}"
+    # a server of the benchmark's own (unless EDU_WAREHOUSE_URL names one): COPY and platform side by side on it
+    os.environ.setdefault("EDU_STATE_DIR", str(DATA / "state"))
     results: dict = {"scale": args.scale, "repetitions": args.repeat, "started": dt.datetime.now(dt.UTC).isoformat()}
 
     print(f"preparing data at scale {args.scale:g} (cached in {DATA}) ...", flush=True)

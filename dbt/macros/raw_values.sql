@@ -4,7 +4,7 @@
 {%- endmacro %}
 
 {% macro raw_int(column) -%}
-    ({{ raw_text(column) }})::numeric::bigint
+    ({{ raw_text(column) }})::bigint
 {%- endmacro %}
 
 {% macro raw_numeric(column) -%}

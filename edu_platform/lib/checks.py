@@ -2,13 +2,12 @@
 
 from dataclasses import dataclass, field
 
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, asset_check, multi_asset_check
 from psycopg2 import sql
 
 from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, bronze_table
 from edu_platform.lib.warehouse import get_warehouse
 
-MISSING_MARKERS = ("?", "")
 SAMPLE_SIZE = 5
 
 
@@ -51,60 +50,74 @@ def duplicate_keys(source: str, contract: TableContract) -> AssetCheckResult:
     )
 
 
-def required_columns(source: str, contract: TableContract) -> AssetCheckResult:
-    counts = sql.SQL(", ").join(
-        sql.SQL("count(*) FILTER (WHERE {m})").format(m=_missing(c)) for c in contract.required
+def _invalid_number(column: str, fast: bool) -> sql.Composable:
+    """A value present but not a number. PostgreSQL 16+ validates natively; 15 falls back to a pattern."""
+    c = sql.Identifier(column)
+    test = (
+        sql.SQL("NOT pg_input_is_valid(trim({c}::text), 'numeric')").format(c=c)
+        if fast
+        else sql.SQL("{c}::text !~ {p}").format(c=c, p=sql.Literal(r"^\s*[-+]?[0-9]+(\.[0-9]+)?\s*$"))
     )
-    any_missing = sql.SQL(" OR ").join(_missing(c) for c in contract.required)
-    key_cols = contract.keys or contract.required
-    key_expr = sql.SQL("concat_ws('|', {})").format(sql.SQL(", ").join(sql.Identifier(k) for k in key_cols))
-    with get_warehouse().cursor() as cur:
-        cur.execute(sql.SQL("SELECT {} FROM {}").format(counts, _relation(source, contract.table)))
-        per_column = dict(zip(contract.required, cur.fetchone()))
-        cur.execute(
-            sql.SQL("SELECT count(*) FROM {rel} WHERE {any}").format(rel=_relation(source, contract.table), any=any_missing)
-        )
-        failing = cur.fetchone()[0]
-        cur.execute(
-            sql.SQL("SELECT {k} FROM {rel} WHERE {any} LIMIT {s}").format(
-                k=key_expr, rel=_relation(source, contract.table), any=any_missing, s=sql.Literal(SAMPLE_SIZE)
-            )
-        )
-        sample = [r[0] for r in cur.fetchall()]
-    bad = {c: int(n) for c, n in per_column.items() if n}
-    return AssetCheckResult(
-        passed=failing == 0,
-        severity=AssetCheckSeverity.ERROR,
-        description=f"{failing} rows miss a required column" + (f": {bad}" if bad else ""),
-        metadata={"failing_rows": int(failing), "missing_by_column": bad, "sample_keys": sample},
-    )
+    return sql.SQL("({c} IS NOT NULL AND {c}::text NOT IN ('?', '') AND {t})").format(c=c, t=test)
 
 
-def numeric_columns(source: str, contract: TableContract) -> AssetCheckResult:
-    """Raw bronze keeps text as published; a value that is not a number (nor `?`) is quarantined here."""
-    pattern = r"^\s*[-+]?[0-9]+(\.[0-9]+)?\s*$"
-    bad_value = sql.SQL(" OR ").join(
-        sql.SQL("({c} IS NOT NULL AND {c}::text NOT IN ('?', '') AND {c}::text !~ {p})").format(
-            c=sql.Identifier(c), p=sql.Literal(pattern)
-        )
-        for c in contract.numeric
-    )
-    sample_expr = sql.SQL("concat_ws('|', {})").format(sql.SQL(", ").join(sql.Identifier(c) for c in contract.numeric))
+def _sample(cur, rel, columns, condition) -> list[str]:
+    expr = sql.SQL("concat_ws('|', {})").format(sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+    cur.execute(sql.SQL("SELECT {} FROM {} WHERE {} LIMIT {}").format(expr, rel, condition, sql.Literal(SAMPLE_SIZE)))
+    return [r[0] for r in cur.fetchall()]
+
+
+def profile_table(source: str, contract: TableContract) -> dict[str, AssetCheckResult]:
+    """Missing required values and non-numbers, counted in one scan of the table (samples only on failure)."""
+    rel = _relation(source, contract.table)
+    asset_key = AssetKey([BRONZE_SCHEMA, source, contract.table])
+    results: dict[str, AssetCheckResult] = {}
     with get_warehouse().cursor() as cur:
-        cur.execute(sql.SQL("SELECT count(*) FROM {} WHERE {}").format(_relation(source, contract.table), bad_value))
-        failing = cur.fetchone()[0]
-        cur.execute(
-            sql.SQL("SELECT {} FROM {} WHERE {} LIMIT {}").format(
-                sample_expr, _relation(source, contract.table), bad_value, sql.Literal(SAMPLE_SIZE)
+        cur.execute("SELECT current_setting('server_version_num')::int >= 160000")
+        fast = cur.fetchone()[0]
+        any_missing = sql.SQL(" OR ").join(_missing(c) for c in contract.required) if contract.required else None
+        any_invalid = sql.SQL(" OR ").join(_invalid_number(c, fast) for c in contract.numeric) if contract.numeric else None
+        aggregates = [sql.SQL("count(*) FILTER (WHERE {})").format(_missing(c)) for c in contract.required]
+        aggregates += [sql.SQL("count(*) FILTER (WHERE {})").format(_invalid_number(c, fast)) for c in contract.numeric]
+        aggregates += [sql.SQL("count(*) FILTER (WHERE {})").format(cond) for cond in (any_missing, any_invalid) if cond is not None]
+        cur.execute(sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(aggregates), rel))
+        row = list(cur.fetchone())
+        missing_by_column = dict(zip(contract.required, row[: len(contract.required)]))
+        row = row[len(contract.required) :]
+        invalid_by_column = dict(zip(contract.numeric, row[: len(contract.numeric)]))
+        row = row[len(contract.numeric) :]
+        key_cols = contract.keys or contract.required
+        if any_missing is not None:
+            failing = row.pop(0)
+            bad = {c: int(n) for c, n in missing_by_column.items() if n}
+            results["required_not_null"] = AssetCheckResult(
+                asset_key=asset_key,
+                check_name="required_not_null",
+                passed=failing == 0,
+                severity=AssetCheckSeverity.ERROR,
+                description=f"{failing} rows miss a required column" + (f": {bad}" if bad else ""),
+                metadata={
+                    "failing_rows": int(failing),
+                    "missing_by_column": bad,
+                    "sample_keys": _sample(cur, rel, key_cols, any_missing) if failing else [],
+                },
             )
-        )
-        sample = [r[0] for r in cur.fetchall()]
-    return AssetCheckResult(
-        passed=failing == 0,
-        severity=AssetCheckSeverity.ERROR,
-        description=f"{failing} rows quarantined: non-numeric value in {', '.join(contract.numeric)}",
-        metadata={"failing_rows": int(failing), "sample_values": sample},
-    )
+        if any_invalid is not None:
+            failing = row.pop(0)
+            bad = {c: int(n) for c, n in invalid_by_column.items() if n}
+            results["numeric_values"] = AssetCheckResult(
+                asset_key=asset_key,
+                check_name="numeric_values",
+                passed=failing == 0,
+                severity=AssetCheckSeverity.ERROR,
+                description=f"{failing} rows quarantined: non-numeric value in {', '.join(bad) or ', '.join(contract.numeric)}",
+                metadata={
+                    "failing_rows": int(failing),
+                    "invalid_by_column": bad,
+                    "sample_values": _sample(cur, rel, contract.numeric, any_invalid) if failing else [],
+                },
+            )
+    return results
 
 
 def schema_drift(source: str, contract: TableContract) -> AssetCheckResult:
@@ -125,30 +138,40 @@ def schema_drift(source: str, contract: TableContract) -> AssetCheckResult:
 
 
 def bronze_checks(source: str, contracts: list[TableContract]) -> list:
-    """Blocking checks for every declared table (duplicate keys, missing required values, non-numbers),
-    and a warning when the source added columns the contract does not declare."""
+    """For every declared table: blocking checks (duplicate keys; missing required values and non-numbers,
+    counted in one scan) and a warning when the source added columns the contract does not declare."""
     checks = []
     for contract in contracts:
         key = AssetKey([BRONZE_SCHEMA, source, contract.table])
-        kinds = []
         if contract.keys:
-            kinds.append(("duplicate_keys", duplicate_keys, f"No two rows share ({', '.join(contract.keys)})."))
+            checks.append(_single(key, "duplicate_keys", duplicate_keys, source, contract,
+                                  f"No two rows share ({', '.join(contract.keys)}).", blocking=True))
+        specs = []
         if contract.required:
-            kinds.append(("required_not_null", required_columns, f"{', '.join(contract.required)} are present."))
+            specs.append(AssetCheckSpec("required_not_null", asset=key, blocking=True,
+                                        description=f"{', '.join(contract.required)} are present."))
         if contract.numeric:
-            kinds.append(("numeric_values", numeric_columns, f"{', '.join(contract.numeric)} hold numbers."))
-        for check_name, fn, description in kinds:
-            checks.append(_make_check(key, check_name, fn, source, contract, description, blocking=True))
+            specs.append(AssetCheckSpec("numeric_values", asset=key, blocking=True,
+                                        description=f"{', '.join(contract.numeric)} hold numbers (bad rows are quarantined)."))
+        if specs:
+            checks.append(_profile(key, specs, source, contract))
         if contract.columns:
-            checks.append(
-                _make_check(key, "schema_drift", schema_drift, source, contract, "Columns match the declared ones.", blocking=False)
-            )
+            checks.append(_single(key, "schema_drift", schema_drift, source, contract,
+                                  "Columns match the declared ones.", blocking=False))
     return checks
 
 
-def _make_check(key, check_name, fn, source, contract, description, blocking):
+def _single(key, check_name, fn, source, contract, description, blocking):
     @asset_check(asset=key, name=check_name, blocking=blocking, description=description)
     def _check():
         return fn(source, contract)
 
     return _check
+
+
+def _profile(key, specs, source, contract):
+    @multi_asset_check(specs=specs, name=f"{source}_{contract.table}_profile")
+    def _checks():
+        yield from profile_table(source, contract).values()
+
+    return _checks

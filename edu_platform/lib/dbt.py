@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,7 +97,13 @@ def build_dbt_assets(
     exclude: Optional[str] = None,
     backfill_policy: Optional[BackfillPolicy] = None,
 ):
-    """One @dbt_assets per partitions definition; each runs `dbt build` on its selection."""
+    """One @dbt_assets per partitions definition; each runs `dbt build` on its selection. Tests declared by
+    other sources are excluded, so a test on a shared model (dim_date) runs with the source that declares it."""
+    from edu_platform.sources import SOURCES
+
+    selected_tags = set(re.findall(r"tag:(\w+)", select))
+    others = " ".join(f"tag:{s}" for s in SOURCES if s not in selected_tags)
+    exclude = " ".join(filter(None, [exclude, others])) or None
 
     @dbt_assets(
         name=name,

