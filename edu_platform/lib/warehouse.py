@@ -145,7 +145,14 @@ def embedded_data_dir() -> Path:
 
 # A local analytics server with no replicas: tables created and filled in one transaction (dbt's
 # CREATE TABLE AS, COPY into a new table) skip the WAL, and big loads do not force checkpoints.
-EMBEDDED_SETTINGS = {"wal_level": "minimal", "max_wal_senders": "0", "max_wal_size": "4GB", "checkpoint_timeout": "15min"}
+EMBEDDED_SETTINGS = {
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "max_wal_size": "4GB",
+    "checkpoint_timeout": "15min",
+    "work_mem": "256MB",
+    "maintenance_work_mem": "1GB",
+}
 
 
 @lru_cache(maxsize=1)
