@@ -1,0 +1,210 @@
+"""Alerting sensors: failed asset checks (any severity, any source) and failed runs.
+
+Open-source Dagster has no alert on a failed asset check, and a failed WARN check does not fail its
+run, so `asset_check_alert_sensor` reads the ASSET_CHECK_EVALUATION records of the instance's event
+log after its cursor (the event storage id) and turns each failed evaluation into an alert. The
+alerts are written to `ops.alert_log` first, then the cursor moves, then the channels are served
+from the log (see `edu_platform.lib.alerting` for why that is exactly once).
+"""
+
+import os
+import time
+from typing import Optional
+
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    EventRecordsFilter,
+    RunFailureSensorContext,
+    SensorEvaluationContext,
+    SkipReason,
+    run_failure_sensor,
+    sensor,
+)
+
+from edu_platform.lib.alerting import (
+    Alert,
+    asset_url,
+    check_alert_id,
+    configured_channels,
+    notify,
+    redact,
+    run_failure_alert_id,
+    run_url,
+)
+from edu_platform.lib.schedules import default_sensor_status
+
+SENSOR_INTERVAL_SECONDS = 30
+BATCH_SIZE = 500
+MAX_BATCHES_PER_TICK = 10
+MAX_SAMPLE_KEYS = 10
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+FAILING_ROWS_KEYS = ("failing_rows", "dagster_dbt/failed_row_count", "failed_row_count", "dagster/row_count_failed")
+SAMPLE_KEYS = ("sample_keys", "sample_values")
+
+
+def first_tick_lookback_seconds() -> float:
+    """With no cursor yet (a new deployment), only this much history is alerted on (default 24 h)."""
+    raw = os.environ.get("EDU_ALERT_LOOKBACK_HOURS")
+    try:
+        return float(raw) * 3600 if raw else 24 * 3600.0
+    except ValueError:
+        return 24 * 3600.0
+
+
+def _value(metadata, names):
+    for name in names:
+        if name in metadata:
+            value = metadata[name]
+            return getattr(value, "value", value)
+    return None
+
+
+def _int_or_none(value) -> Optional[int]:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def run_partition(tags) -> Optional[str]:
+    if tags.get(PARTITION_TAG):
+        return tags[PARTITION_TAG]
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+    if start and end:
+        return start if start == end else f"{start}...{end}"
+    return None
+
+
+def check_alert(record, run) -> Alert:
+    """The alert for one failed ASSET_CHECK_EVALUATION record (`run` may be None if it was deleted)."""
+    entry = record.event_log_entry
+    evaluation = entry.dagster_event.event_specific_data
+    tags = run.tags if run is not None else {}
+    asset_key = evaluation.asset_key.to_user_string()
+    severity = evaluation.severity.value if evaluation.severity is not None else "ERROR"
+    partition = evaluation.partition or run_partition(tags)
+    samples = _value(evaluation.metadata, SAMPLE_KEYS)
+    samples = tuple(str(s) for s in samples[:MAX_SAMPLE_KEYS]) if isinstance(samples, (list, tuple)) else ()
+    where = f" [{partition}]" if partition else ""
+    return Alert(
+        alert_id=check_alert_id(entry.run_id, asset_key, evaluation.check_name, partition, record.storage_id),
+        kind="asset_check",
+        title=f"{severity} check failed: {asset_key} {evaluation.check_name}{where}",
+        run_id=entry.run_id,
+        job_name=run.job_name if run is not None else None,
+        asset_key=asset_key,
+        check_name=evaluation.check_name,
+        severity=severity,
+        partition=partition,
+        failing_rows=_int_or_none(_value(evaluation.metadata, FAILING_ROWS_KEYS)),
+        sample_keys=samples,
+        description=redact(evaluation.description),
+        event_storage_id=record.storage_id,
+        run_url=run_url(entry.run_id),
+        asset_url=asset_url(asset_key),
+    )
+
+
+def failed_check_alerts(instance: DagsterInstance, after: Optional[int]) -> tuple[list[Alert], Optional[int]]:
+    """Alerts for the failed check evaluations stored after `after`; returns them and the new cursor."""
+    storage = instance.event_log_storage
+    if storage.is_run_sharded:
+        raise RuntimeError(
+            "asset_check_alert_sensor needs an event log with global ids (PostgreSQL, as dagster.yaml"
+            " configures, or consolidated SQLite); this instance's SQLite storage is sharded per run"
+        )
+    alerts: list[Alert] = []
+    runs: dict = {}
+    cursor = after
+    after_timestamp = None if after is not None else time.time() - first_tick_lookback_seconds()
+    for _ in range(MAX_BATCHES_PER_TICK):
+        records = storage.get_event_records(
+            EventRecordsFilter(
+                event_type=DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=cursor, after_timestamp=after_timestamp
+            ),
+            limit=BATCH_SIZE,
+            ascending=True,
+        )
+        for record in records:
+            cursor = record.storage_id
+            evaluation = record.event_log_entry.dagster_event.event_specific_data
+            if evaluation.passed:
+                continue
+            run_id = record.event_log_entry.run_id
+            if run_id not in runs:
+                runs[run_id] = instance.get_run_by_id(run_id)
+            alerts.append(check_alert(record, runs[run_id]))
+        if len(records) < BATCH_SIZE:
+            break
+    return alerts, cursor
+
+
+def parse_cursor(raw: Optional[str]) -> Optional[int]:
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+@sensor(
+    name="asset_check_alert_sensor",
+    minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
+    default_status=default_sensor_status(),
+    description="Sends one alert per failed asset check (webhook, e-mail, ops.alert_log).",
+)
+def asset_check_alert_sensor(context: SensorEvaluationContext):
+    alerts, cursor = failed_check_alerts(context.instance, parse_cursor(context.cursor))
+    new_ids, report = notify(alerts, logger=context.log)  # raises (cursor kept) if the log cannot be written
+    if cursor is not None:
+        context.update_cursor(str(cursor))
+    summary = (
+        f"{len(alerts)} failed check(s), {len(new_ids)} new alert(s); deliveries: {report.sent} sent,"
+        f" {report.failed} failed, {report.deferred} waiting, {len(report.gave_up)} given up"
+    )
+    context.log.info(summary)
+    return SkipReason(summary)
+
+
+def run_failure_alert(context: RunFailureSensorContext) -> Alert:
+    run = context.dagster_run
+    lines = [context.failure_event.message or ""]
+    for step_event in context.get_step_failure_events()[:5]:
+        error = step_event.event_specific_data.error if step_event.event_specific_data else None
+        head = " ".join(line.strip() for line in error.message.strip().splitlines()[:3]) if error else ""
+        lines.append(f"step {step_event.step_key}: {head[:400]}")
+    partition = run_partition(run.tags)
+    return Alert(
+        alert_id=run_failure_alert_id(run.run_id),
+        kind="run_failure",
+        title=f"run failed: {run.job_name}" + (f" [{partition}]" if partition else ""),
+        run_id=run.run_id,
+        job_name=run.job_name,
+        severity="ERROR",
+        partition=partition,
+        description=redact("\n".join(line for line in lines if line)),
+        run_url=run_url(run.run_id),
+    )
+
+
+@run_failure_sensor(
+    name="run_failure_alert_sensor",
+    minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
+    default_status=default_sensor_status(),
+    description="Sends one alert per failed run through the same channels (and ops.alert_log).",
+)
+def run_failure_alert_sensor(context: RunFailureSensorContext):
+    alert = run_failure_alert(context)
+    try:
+        notify([alert], logger=context.log)
+    except Exception:
+        # The run-status cursor moves on even when this body fails, so with the warehouse unreachable
+        # the alert cannot be logged: still send it (best effort), and let the tick show the error.
+        for channel in configured_channels().values():
+            try:
+                channel.send(alert)
+            except Exception as exc:
+                context.log.error("alert %s: %s failed: %s", alert.alert_id, channel.name, redact(exc))
+        raise

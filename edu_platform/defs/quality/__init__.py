@@ -1,0 +1,1 @@
+"""Cross-cutting data-quality definitions: freshness of every source's bronze tables."""
