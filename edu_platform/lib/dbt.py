@@ -104,6 +104,9 @@ def build_dbt_assets(
     selected_tags = set(re.findall(r"tag:(\w+)", select))
     others = " ".join(f"tag:{s}" for s in SOURCES if s not in selected_tags)
     exclude = " ".join(filter(None, [exclude, others])) or None
+    # one dbt build per source at a time (the pool's limit is 1, dagster.yaml): two partitions' delete+insert
+    # of the same incremental tables must not interleave
+    pool = f"dbt_{sorted(selected_tags - {'shared'})[0]}" if selected_tags - {"shared"} else "dbt_shared"
 
     @dbt_assets(
         name=name,
@@ -114,6 +117,7 @@ def build_dbt_assets(
         backfill_policy=backfill_policy,
         dagster_dbt_translator=EduDbtTranslator(),
         project=DBT_PROJECT,
+        pool=pool,
     )
     def _assets(context: AssetExecutionContext, dbt: DbtCliResource):
         export_environment()

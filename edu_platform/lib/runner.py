@@ -14,6 +14,9 @@ from dagster import (
     materialize,
 )
 
+from dagster._core.definitions.backfill_policy import BackfillPolicyType
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
 from edu_platform.lib.warehouse import get_warehouse
 
 
@@ -83,6 +86,37 @@ def _latest_multi_keys(partitions_def, all_keys) -> list:
     return [k for k in all_keys if k.keys_by_dimension[time_dim] == latest_month]
 
 
+CLI_PID_TAG = "edu_platform/cli_pid"
+
+
+def release_abandoned_runs(instance: DagsterInstance, log=print) -> int:
+    """Runs started by an `edu-platform run` process that no longer exists (killed, crashed) are marked
+    failed and their pool slots freed, so a re-run is never blocked by a dead run's concurrency claims."""
+    import os
+
+    from dagster import DagsterRunStatus, RunsFilter
+
+    released = 0
+    stuck = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.NOT_STARTED]))
+    for run in stuck:
+        pid = run.tags.get(CLI_PID_TAG)
+        if not pid or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        instance.report_run_failed(run, "the edu-platform process running it is gone (killed or crashed)")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        released += 1
+    if released:
+        log(f"released {released} abandoned run(s) of a previous edu-platform process")
+    return released
+
+
 def run_selection(
     selection: AssetSelection,
     instance: DagsterInstance,
@@ -91,26 +125,63 @@ def run_selection(
 ) -> RunSummary:
     from edu_platform.definitions import defs
 
+    import os
+
     summary = RunSummary()
     assets = [*defs.assets, *(defs.asset_checks or [])]
-    for partitions_def, keys in _partition_groups(defs, selection).items():
+    release_abandoned_runs(instance, log)
+    pid_tag = {CLI_PID_TAG: str(os.getpid())}
+    groups = sorted(_partition_groups(defs, selection).items(), key=lambda item: item[0] is not None)
+    for partitions_def, keys in groups:  # unpartitioned first: partitioned models may read them (dim_date)
         group_selection = AssetSelection.assets(*keys) & selection
         if partitions_def is None:
             if partition:
                 continue
             log(f"materializing {len(keys)} unpartitioned assets")
-            result = materialize(assets, selection=group_selection, instance=instance, resources=defs.resources, raise_on_error=False)
+            result = materialize(
+                assets, selection=group_selection, instance=instance, resources=defs.resources, tags=pid_tag,
+                raise_on_error=False,
+            )
             summary.add("unpartitioned", result)
             continue
         todo = [partition] if partition else _partition_keys_to_run(partitions_def, keys, instance)
+        if not partition and _single_run(defs, keys) and isinstance(partitions_def, TimeWindowPartitionsDefinition):
+            # single-run backfill policy: each stretch of consecutive missing partitions is one run
+            for first, last in _consecutive(todo, partitions_def.get_partition_keys()):
+                log(f"materializing {len(keys)} assets for partitions {first}...{last}")
+                result = materialize(
+                    assets, selection=group_selection, instance=instance, resources=defs.resources,
+                    tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last, **pid_tag},
+                    raise_on_error=False,
+                )
+                summary.add(f"partitions {first}...{last}", result)
+            continue
         for key in todo:
             log(f"materializing {len(keys)} assets for partition {key}")
             result = materialize(
                 assets, selection=group_selection, instance=instance, resources=defs.resources,
-                partition_key=str(key), raise_on_error=False,
+                partition_key=str(key), tags=pid_tag, raise_on_error=False,
             )
             summary.add(f"partition {key}", result)
     return summary
+
+
+def _single_run(defs, keys) -> bool:
+    graph = defs.resolve_asset_graph()
+    policies = [graph.get(key).backfill_policy for key in keys]
+    return all(p is not None and p.policy_type == BackfillPolicyType.SINGLE_RUN for p in policies)
+
+
+def _consecutive(todo: list, all_keys: list) -> list[tuple[str, str]]:
+    """(first, last) of each run of consecutive partition keys in `todo`."""
+    position = {key: i for i, key in enumerate(all_keys)}
+    ranges: list[list] = []
+    for key in sorted(todo, key=position.__getitem__):
+        if ranges and position[key] == position[ranges[-1][1]] + 1:
+            ranges[-1][1] = key
+        else:
+            ranges.append([key, key])
+    return [(str(a), str(b)) for a, b in ranges]
 
 
 def gold_row_counts() -> list[tuple[str, int]]:

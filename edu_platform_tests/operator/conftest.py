@@ -38,7 +38,31 @@ class DagsterDev:
 
 
 @pytest.fixture(scope="session")
-def dagster_dev(warehouse):
+def operator_sources(tmp_path_factory):
+    """Small real data for all three sources, configured through the environment `dagster dev` inherits."""
+    from edu_platform.defs.dost.generator import generate as generate_dost
+    from edu_platform.defs.oulad.generator import generate as generate_oulad
+    from edu_platform.defs.udacity.generator import write_dimensions, write_month
+
+    root = tmp_path_factory.mktemp("operator_sources")
+    generate_oulad(root / "oulad", scale=0.003)
+    dost = make_database("operator_dost")
+    generate_dost(dost, scale=0.05, weeks=4)
+    nanodegrees = ("data_science", "data_engineering", "machine_learning")
+    write_dimensions(root / "udacity", nanodegrees, 0.002)
+    for nanodegree in nanodegrees:
+        for month in ("2026-08", "2026-09"):
+            write_month(root / "udacity", nanodegree, month, 0.002)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("OULAD_SOURCE", str(root / "oulad"))
+    mp.setenv("DOST_SOURCE_URL", dost.libpq_url())
+    mp.setenv("UDACITY_SOURCE", str(root / "udacity"))
+    yield {"nanodegrees": nanodegrees, "months": ("2026-08-01", "2026-09-01"), "weeks": ("2019-01-07", "2019-01-14", "2019-01-21")}
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def dagster_dev(warehouse, operator_sources):
     """`dagster dev` with its own instance storage database, stopped (process group) at the end."""
     home = SESSION_DIR / "dagster_home"
     home.mkdir(exist_ok=True)

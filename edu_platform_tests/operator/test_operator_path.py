@@ -5,17 +5,9 @@ import time
 
 import pytest
 
-from edu_platform.defs.oulad.generator import generate
 
 TERMINAL_RUN = {"SUCCESS", "FAILURE", "CANCELED"}
 TERMINAL_BACKFILL = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def oulad_files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("oulad_operator")
-    generate(folder, scale=0.003)
-    return folder
 
 
 def wait_for_run(dev, run_id: str, timeout: float = 400) -> str:
@@ -30,12 +22,124 @@ def wait_for_run(dev, run_id: str, timeout: float = 400) -> str:
     raise TimeoutError(f"run {run_id} did not finish")
 
 
+def wait_for_backfill(dev, backfill_id: str, timeout: float = 900) -> str:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        status = dev.graphql(
+            "query($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } } }",
+            {"id": backfill_id},
+        )["partitionBackfillOrError"]["status"]
+        if status in TERMINAL_BACKFILL:
+            return status
+        time.sleep(3)
+    raise TimeoutError(f"backfill {backfill_id} did not finish")
+
+
+def asset_paths(dev, group_prefix: str) -> list[list[str]]:
+    nodes = dev.graphql("{ assetNodes { assetKey { path } groupName isMaterializable } }")["assetNodes"]
+    return [n["assetKey"]["path"] for n in nodes if n["groupName"].startswith(group_prefix) and n["isMaterializable"]]
+
+
+def launch_backfill(dev, paths, partitions) -> str:
+    result = dev.graphql(
+        """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
+             __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message }
+             ... on PartitionSetNotFoundError { message } ... on InvalidSubsetError { message } } }""",
+        {"params": {"assetSelection": [{"path": p} for p in paths], "partitionNames": list(partitions)}},
+    )["launchPartitionBackfill"]
+    assert result["__typename"] == "LaunchBackfillSuccess", result
+    return result["backfillId"]
+
+
+def materialized_partitions(dev, path) -> set[str]:
+    data = dev.graphql(
+        """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { ... on AssetNode {
+             assetPartitionStatuses { ... on TimePartitionStatuses { ranges { startKey endKey status } }
+               ... on DefaultPartitionStatuses { materializedPartitions }
+               ... on MultiPartitionStatuses { primaryDimensionName ranges { primaryDimStartKey primaryDimEndKey
+                 secondaryDim { ... on DefaultPartitionStatuses { materializedPartitions } } } } } } } }""",
+        {"key": {"path": path}},
+    )["assetNodeOrError"]["assetPartitionStatuses"]
+    return data
+
+
+def test_backfills_of_dost_weeks_and_course_months_complete(dagster_dev, operator_sources):
+    dev = dagster_dev
+    # the shared dimension (dim_date) and OULAD first: an unpartitioned run launched over GraphQL
+    launched = dev.graphql(
+        """mutation { launchRun(executionParams: {selector: {repositoryLocationName: "edu_platform",
+             repositoryName: "__repository__", jobName: "oulad_monthly_job"}}) {
+             __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+    )["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    assert wait_for_run(dev, launched["run"]["runId"]) == "SUCCESS"
+    for nanodegree in operator_sources["nanodegrees"]:
+        added = dev.graphql(
+            """mutation($name: String!) { addDynamicPartition(repositorySelector: {repositoryLocationName: "edu_platform",
+                 repositoryName: "__repository__"}, partitionsDefName: "nanodegree", partitionKey: $name) { __typename } }""",
+            {"name": nanodegree},
+        )["addDynamicPartition"]
+        assert added["__typename"] in ("AddDynamicPartitionSuccess", "DuplicateDynamicPartitionError"), added
+
+    dost_paths = asset_paths(dev, "dost_")
+    dost_backfill = launch_backfill(dev, dost_paths, operator_sources["weeks"])
+    course_keys = [f"{month}|{nd}" for month in operator_sources["months"] for nd in operator_sources["nanodegrees"]]
+    udacity_partitioned = [p for p in asset_paths(dev, "udacity_") if _is_partitioned(dev, p)]
+    udacity_unpartitioned = [p for p in asset_paths(dev, "udacity_") if p not in udacity_partitioned]
+    if udacity_unpartitioned:
+        unpart = dev.graphql(
+            """mutation($sel: [AssetKeyInput!]) { launchRun(executionParams: {selector: {repositoryLocationName: "edu_platform",
+                 repositoryName: "__repository__", jobName: "__ASSET_JOB", assetSelection: $sel}}) {
+                 __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
+            {"sel": [{"path": p} for p in udacity_unpartitioned]},
+        )["launchRun"]
+        assert unpart["__typename"] == "LaunchRunSuccess", unpart
+        assert wait_for_run(dev, unpart["run"]["runId"]) == "SUCCESS"
+    course_backfill = launch_backfill(dev, udacity_partitioned, course_keys)
+
+    assert wait_for_backfill(dev, dost_backfill) in ("COMPLETED", "COMPLETED_SUCCESS"), failed_runs(dev)
+    assert wait_for_backfill(dev, course_backfill) in ("COMPLETED", "COMPLETED_SUCCESS"), failed_runs(dev)
+    for path in dost_paths:
+        statuses = materialized_partitions(dev, path)
+        done = [r for r in statuses["ranges"] if r["status"] == "MATERIALIZED"]
+        assert done and done[0]["startKey"] == operator_sources["weeks"][0] and done[-1]["endKey"] == operator_sources["weeks"][-1], (path, statuses)
+    for path in udacity_partitioned:
+        statuses = materialized_partitions(dev, path)
+        months = {r["primaryDimStartKey"] for r in statuses["ranges"]} | {r["primaryDimEndKey"] for r in statuses["ranges"]}
+        assert set(operator_sources["months"]) <= months, (path, statuses)
+        for r in statuses["ranges"]:
+            assert set(r["secondaryDim"]["materializedPartitions"]) == set(operator_sources["nanodegrees"]), (path, statuses)
+
+
+def failed_runs(dev) -> list:
+    """What went wrong, for the assertion message."""
+    runs = dev.graphql(
+        """{ runsOrError(filter: {statuses: [FAILURE]}) { ... on Runs { results { runId tags { key value }
+             eventConnection { events { __typename ... on ExecutionStepFailureEvent { stepKey error { message } }
+               ... on RunFailureEvent { message } } } } } } }"""
+    )["runsOrError"]["results"]
+    out = []
+    for run in runs:
+        errors = [e for e in run["eventConnection"]["events"] if e["__typename"] in ("ExecutionStepFailureEvent", "RunFailureEvent")]
+        out.append({"run": run["runId"], "tags": {t["key"]: t["value"] for t in run["tags"] if "partition" in t["key"]}, "errors": errors[:3]})
+    return out
+
+
+def _is_partitioned(dev, path) -> bool:
+    data = dev.graphql(
+        "query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { ... on AssetNode { isPartitioned } } }",
+        {"key": {"path": path}},
+    )
+    return data["assetNodeOrError"]["isPartitioned"]
+
+
 def test_asset_graph_has_every_layer_and_checks(dagster_dev):
     nodes = dagster_dev.graphql(
         "{ assetNodes { assetKey { path } groupName assetChecksOrError { ... on AssetChecks { checks { name } } } } }"
     )["assetNodes"]
     groups = {n["groupName"] for n in nodes}
-    assert {"oulad_bronze", "oulad_silver", "oulad_gold"} <= groups
+    for source in ("oulad", "dost", "udacity"):
+        assert {f"{source}_bronze", f"{source}_silver", f"{source}_gold"} <= groups, groups
     checked = [n for n in nodes if n["assetChecksOrError"].get("checks")]
     assert any(n["assetKey"]["path"][0] == "bronze" for n in checked)
     assert any(n["assetKey"]["path"][0] == "gold" for n in checked)
@@ -64,8 +168,9 @@ def test_browser_shows_the_asset_graph(dagster_dev, session_dir):
         page.goto(f"{dagster_dev.url}/assets", wait_until="networkidle")
         page.get_by_text("oulad_gold").first.wait_for(timeout=60_000)
         text = page.inner_text("body")
-        for layer in ("bronze", "silver", "gold"):
-            assert layer in text
+        for source in ("oulad", "dost", "udacity"):
+            for layer in ("bronze", "silver", "gold"):
+                assert f"{source}_{layer}" in text, (source, layer)
         page.screenshot(path=str(artefacts / "assets.png"), full_page=True)
         page.goto(f"{dagster_dev.url}/asset-groups/oulad_gold", wait_until="networkidle")
         skip = page.get_by_role("button", name="Skip")

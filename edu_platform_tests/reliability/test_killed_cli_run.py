@@ -1,0 +1,57 @@
+"""`edu-platform run` killed with SIGKILL mid-load, then run again through the same PostgreSQL-backed Dagster
+instance: the new run is not blocked by the dead run's pool slots, and bronze ends up complete."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from edu_platform.defs.oulad.generator import generate
+from edu_platform_tests.conftest import make_database
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = str(Path(sys.executable).with_name("edu-platform"))
+
+
+def test_killed_cli_run_releases_its_slots_and_rerun_completes(tmp_path):
+    counts = generate(tmp_path / "oulad", scale=0.02)
+    warehouse, storage = make_database("cli_kill_wh"), make_database("cli_kill_dagster")
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        **os.environ,
+        "EDU_WAREHOUSE_URL": warehouse.libpq_url(),
+        "EDU_DAGSTER_STORAGE_URL": storage.sqlalchemy_url(),
+        "DAGSTER_HOME": str(home),
+        "EDU_DAGSTER_ARTIFACTS_DIR": str(home / "artifacts"),
+        "EDU_DAGSTER_COMPUTE_LOGS_DIR": str(home / "logs"),
+        "OULAD_SOURCE": str(tmp_path / "oulad"),
+        "EDU_DLT_PIPELINES_DIR": str(tmp_path / "dlt"),
+        "EDU_STATE_DIR": str(tmp_path / "state"),
+    }
+    args = [CLI, "run", "--select", "group:oulad_bronze"]
+    child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 240
+    killed = False
+    while child.poll() is None and time.time() < deadline:
+        active = warehouse.rows(
+            "select query from pg_stat_activity where datname = %s and state = 'active' and query ilike 'copy %%'",
+            (warehouse.database,),
+        )
+        if active:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            killed = True
+            break
+        time.sleep(0.02)
+    assert killed, "the run ended before its COPY could be interrupted"
+
+    rerun = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-2000:]
+    assert "released 1 abandoned run" in rerun.stdout
+    assert warehouse.scalar("select count(*) from bronze.oulad_student_vle") == counts["studentVle"]
+    assert warehouse.scalar("select count(*) from bronze.oulad_student_info") == counts["studentInfo"]
