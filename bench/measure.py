@@ -146,16 +146,101 @@ def oulad_end_to_end(folder: str):
         db.drop_database()
 
 
-def dost(scale: str, repeat: str):
-    from edu_platform_bench_dost import measure_dost  # provided with the Dost source
+DOST_TABLES = ("users", "experience", "programseq", "content", "campaign")
 
-    _emit(**measure_dost(float(scale), int(repeat)))
+
+def _dost_source(scale: float):
+    """The synthetic Dost source at `scale`, generated once and kept on the benchmark server."""
+    from edu_platform.defs.dost.generator import counts, generate, source_exists
+    from edu_platform.lib.warehouse import server
+
+    db = server().with_database(f"edu_bench_dost_{str(scale).replace('.', '_')}")
+    if not source_exists(db):
+        generate(db, scale=scale)
+    return db, counts(db)
+
+
+def dost_prepare(scale: str):
+    _, counts = _dost_source(float(scale))
+    _emit(rows=counts)
+
+
+def dost_pipe_copy(scale: str):
+    """The floor: COPY (SELECT ...) TO STDOUT piped straight into COPY ... FROM STDIN, table by table."""
+    import threading
+
+    source, _ = _dost_source(float(scale))
+    db = _bench_db()
+    try:
+        start = time.perf_counter()
+        with source.connect() as src, db.connect() as dst:
+            src.autocommit = dst.autocommit = True
+            for table in DOST_TABLES:
+                with src.cursor() as s_cur, dst.cursor() as d_cur:
+                    # same columns, no constraints
+                    s_cur.execute(
+                        "select string_agg(quote_ident(column_name) || ' ' || format_type(a.atttypid, a.atttypmod), ', ' order by ordinal_position)"
+                        " from information_schema.columns c join pg_attribute a on a.attrelid = c.table_name::regclass and a.attname = c.column_name"
+                        " where c.table_schema = 'public' and c.table_name = %s", (table,))
+                    d_cur.execute(f"create table copy_{table} ({s_cur.fetchone()[0]})")
+                    read_fd, write_fd = os.pipe()
+                    reader, writer = os.fdopen(read_fd, "rb"), os.fdopen(write_fd, "wb")
+
+                    def produce():
+                        try:
+                            s_cur.copy_expert(f"copy (select * from {table}) to stdout", writer, size=1 << 20)
+                        finally:
+                            writer.close()
+
+                    thread = threading.Thread(target=produce)
+                    thread.start()
+                    d_cur.copy_expert(f"copy copy_{table} from stdin", reader, size=1 << 20)
+                    thread.join()
+                    reader.close()
+        _emit(seconds=round(time.perf_counter() - start, 3))
+    finally:
+        db.drop_database()
+
+
+def _dost_materialize(db_env_source, first: str, last: str):
+    from dagster import AssetSelection, DagsterInstance, materialize
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    from edu_platform.definitions import defs
+
+    start = time.perf_counter()
+    result = materialize(
+        [*defs.assets, *(defs.asset_checks or [])], selection=AssetSelection.groups("dost_bronze").without_checks(),
+        resources=defs.resources, instance=DagsterInstance.ephemeral(),
+        tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}, raise_on_error=True,
+    )
+    assert result.success
+    return time.perf_counter() - start
+
+
+def dost_load(scale: str):
+    """Full history into bronze in one run (single-run backfill over every week), then one more week."""
+    from edu_platform.defs.dost.assets import dost_weekly_partitions
+
+    source, counts = _dost_source(float(scale))
+    os.environ["DOST_SOURCE_URL"] = source.libpq_url()
+    db = _bench_db()
+    try:
+        keys = dost_weekly_partitions.get_partition_keys()
+        last_week = max(k for k in keys if k < counts["as_of"])
+        full = _dost_materialize(source, keys[0], keys[-1])
+        rows = db.scalar("select count(*) from bronze.dost_campaign")
+        week = _dost_materialize(source, last_week, last_week)
+        _emit(full_seconds=round(full, 3), week_seconds=round(week, 3), campaign_rows=rows)
+    finally:
+        db.drop_database()
 
 
 MEASURES = {
     "prepare": prepare, "slice": slice_, "copy_student_vle": copy_student_vle, "copy_oulad": copy_oulad,
     "bronze_student_vle": bronze_student_vle, "pandas_student_vle": pandas_student_vle,
-    "oulad_end_to_end": oulad_end_to_end, "dost": dost,
+    "oulad_end_to_end": oulad_end_to_end, "dost_prepare": dost_prepare, "dost_pipe_copy": dost_pipe_copy,
+    "dost_load": dost_load,
 }
 
 if __name__ == "__main__":
