@@ -49,7 +49,14 @@ def main() -> int:
     data = DATA / f"oulad_{args.scale:g}"
     # a server of the benchmark's own (unless EDU_WAREHOUSE_URL names one): COPY and platform side by side on it
     os.environ.setdefault("EDU_STATE_DIR", str(DATA / "state"))
-    results: dict = {"scale": args.scale, "repetitions": args.repeat, "started": dt.datetime.now(dt.UTC).isoformat()}
+    results: dict = {}
+    previous = RESULTS / "latest.json"
+    if args.only and previous.exists():
+        # a partial run updates its own figures and keeps the others from the last run at the same scale
+        earlier = json.loads(previous.read_text())
+        if earlier.get("scale") == args.scale:
+            results.update(earlier)
+    results.update({"scale": args.scale, "repetitions": args.repeat, f"started_{args.only or 'all'}": dt.datetime.now(dt.UTC).isoformat()})
 
     print(f"preparing data at scale {args.scale:g} (cached in {DATA}) ...", flush=True)
     prep = _child("prepare", str(data), str(args.scale))
