@@ -1,0 +1,22 @@
+-- Parents who signed up; status moves to `unsubscribed` on a drop-out. Rebuilt for the users created or changed in the window.
+{{ config(materialized='incremental', unique_key='user_id', incremental_strategy='delete+insert') }}
+{%- set lo = "((timestamp '" ~ var('min_date') ~ "' - interval '" ~ var('dost_lag_hours', 24) ~ " hours') at time zone 'UTC')" %}
+{%- set hi = "(timestamp '" ~ var('max_date') ~ "' at time zone 'UTC')" %}
+
+with ranked as (
+    select *, row_number() over (partition by id order by updated_at desc) as version
+    from {{ source('dost', 'users') }}
+    {% if is_incremental() %}
+    where (updated_at >= {{ lo }} and updated_at < {{ hi }}) or (created_on >= {{ lo }} and created_on < {{ hi }})
+    {% endif %}
+)
+select
+    id as user_id,
+    created_on as signup_at,
+    (created_on at time zone 'UTC')::date as signup_date,
+    lower(trim(language)) as language,
+    lower(trim(status)) as status,
+    unsubscribed_on as unsubscribed_at,
+    updated_at
+from ranked
+where version = 1

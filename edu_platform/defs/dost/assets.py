@@ -1,0 +1,76 @@
+"""Dost assets: the weekly dlt bronze load, the weekly dbt silver/gold models, and the bronze checks.
+
+A weekly partition (or a range of them, in one run: single-run backfill policy) is a time window
+[start, end). dlt reads the rows whose updated_at (created_on for experience) lies in
+[start - lag, end) and merges them on the primary key; dbt gets the same window as vars
+(min_date, max_date, dost_lag_hours) and delete+inserts what it touched.
+"""
+
+from dagster import AssetExecutionContext, BackfillPolicy
+from dagster_dlt import DagsterDltResource, dlt_assets
+from psycopg2 import sql
+
+from edu_platform.defs.dost.settings import CONTRACTS, SOURCE, TABLES, first_week, lag_hours
+from edu_platform.defs.dost.source import dost_source
+from edu_platform.lib.checks import bronze_checks
+from edu_platform.lib.dbt import build_dbt_assets, partition_window_vars
+from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, bronze_table, declaration_pipeline
+from edu_platform.lib.dlt_runs import run_bronze_load
+from edu_platform.lib.partitions import weekly_partitions
+from edu_platform.lib.warehouse import get_warehouse
+
+dost_weekly_partitions = weekly_partitions(first_week())
+
+
+@dlt_assets(
+    dlt_source=dost_source(declared=True),
+    dlt_pipeline=declaration_pipeline(SOURCE),
+    name="dost_bronze",
+    dagster_dlt_translator=EduDltTranslator(SOURCE),
+    partitions_def=dost_weekly_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    pool="dlt_dost",
+)
+def dost_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
+    window = context.partition_time_window
+    context.log.info(f"Dost window [{window.start}, {window.end}) read from {lag_hours():g} h before its start")
+    yield from run_bronze_load(
+        context,
+        dlt,
+        SOURCE,
+        dost_source(window_start=window.start, window_end=window.end),
+        loader_file_format="csv",
+    )
+    index_bronze()
+
+
+def index_bronze() -> None:
+    """dlt creates bronze tables without indexes: the merge's delete looks keys up and silver reads by window."""
+    with get_warehouse().cursor() as cur:
+        for table, (key, cursor) in TABLES.items():
+            relation = bronze_table(SOURCE, table)
+            cur.execute("select to_regclass(%s)", (f"{BRONZE_SCHEMA}.{relation}",))
+            if cur.fetchone()[0] is None:
+                continue
+            for column in dict.fromkeys(c for c in (key, cursor, "created_on" if table == "users" else None) if c):
+                cur.execute(
+                    sql.SQL("create index if not exists {} on {} ({})").format(
+                        sql.Identifier(f"{relation}_{column}"), sql.Identifier(BRONZE_SCHEMA, relation), sql.Identifier(column)
+                    )
+                )
+
+
+dost_bronze_checks = bronze_checks(SOURCE, CONTRACTS)
+
+
+def dost_dbt_vars(context: AssetExecutionContext) -> dict:
+    return {**partition_window_vars(context), "dost_lag_hours": lag_hours()}
+
+
+dost_dbt_assets = build_dbt_assets(
+    name="dost_dbt",
+    select="tag:dost",
+    partitions_def=dost_weekly_partitions,
+    vars_fn=dost_dbt_vars,
+    backfill_policy=BackfillPolicy.single_run(),
+)

@@ -1,0 +1,23 @@
+"""Dost refreshes weekly: early on Monday, the job loads the week that just ended (late corrections included)."""
+
+from dagster import AssetSelection, build_schedule_from_partitioned_job, define_asset_job
+
+from edu_platform.defs.dost.assets import dost_weekly_partitions
+from edu_platform.lib.schedules import PIPELINE_TAG, default_schedule_status
+
+dost_weekly_job = define_asset_job(
+    name="dost_weekly_job",
+    selection=AssetSelection.groups("dost_bronze", "dost_silver", "dost_gold"),
+    partitions_def=dost_weekly_partitions,
+    tags={PIPELINE_TAG: "dost"},
+    description="Load one week of Dost calls (plus late corrections) into bronze and rebuild that week in silver and gold.",
+)
+
+dost_weekly_schedule = build_schedule_from_partitioned_job(
+    dost_weekly_job,
+    name="dost_weekly_schedule",
+    hour_of_day=3,
+    minute_of_hour=0,
+    day_of_week=1,
+    default_status=default_schedule_status(),
+)

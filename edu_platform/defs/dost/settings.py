@@ -1,0 +1,68 @@
+"""Dost's transactional tables, what each promises in bronze, and the settings read from the environment."""
+
+import datetime as dt
+import os
+
+from edu_platform.lib.checks import TableContract
+from edu_platform.lib.settings import env_float
+from edu_platform.lib.warehouse import Warehouse, server
+
+SOURCE = "dost"
+DEFAULT_SOURCE_DB = "edu_dost_source"
+# The generator's first Monday, and so the first weekly partition unless DOST_FIRST_WEEK says otherwise.
+FIRST_MONDAY = "2019-01-07"
+# A row may be committed a while after its updated_at (a long transaction, a batch of corrections):
+# every window is re-read from this many hours before its start, and merged on the primary key.
+DEFAULT_LAG_HOURS = 24.0
+LOCAL_PII_SALT = "edu-platform-local-salt"
+
+# table -> (primary key, the column a weekly window selects on; None = reference data, read whole)
+TABLES: dict[str, tuple[str, str | None]] = {
+    "users": ("id", "updated_at"),
+    "experience": ("id", "created_on"),
+    "programseq": ("id", None),
+    "content": ("id", None),
+    "campaign": ("id", "updated_at"),
+}
+
+CONTRACTS = [
+    TableContract("users", keys=("id",), required=("created_on", "updated_at", "status")),
+    TableContract("experience", keys=("id",), required=("user_id", "program_id", "provider_number", "phone_hash", "created_on")),
+    TableContract("programseq", keys=("id",), required=("program_id", "sequence_index", "week", "day")),
+    TableContract("content", keys=("id",), required=("program_id", "programseq_id", "duration"), numeric=("duration",)),
+    TableContract(
+        "campaign",
+        keys=("id",),
+        required=("experience_id", "user_id", "program_id", "content_id", "status", "attempted_timestamp", "updated_at"),
+        numeric=("listen_secs",),
+    ),
+]
+
+
+def configured() -> bool:
+    return bool(os.environ.get("DOST_SOURCE_URL"))
+
+
+def source_warehouse() -> Warehouse:
+    """DOST_SOURCE_URL, else the synthetic source database on the warehouse server."""
+    if url := os.environ.get("DOST_SOURCE_URL"):
+        return Warehouse.from_url(url)
+    return server().with_database(DEFAULT_SOURCE_DB)
+
+
+def first_week() -> str:
+    """Start of the weekly partitions: DOST_FIRST_WEEK (a Monday, YYYY-MM-DD), else the generator's first Monday."""
+    value = os.environ.get("DOST_FIRST_WEEK") or FIRST_MONDAY
+    day = dt.date.fromisoformat(value)
+    if day.isoweekday() != 1:
+        raise ValueError(f"DOST_FIRST_WEEK={value!r} is not a Monday")
+    return value
+
+
+def lag_hours() -> float:
+    return env_float("DOST_UPDATED_AT_LAG_HOURS", DEFAULT_LAG_HOURS)
+
+
+def pii_salt() -> str:
+    """Salt of the phone-number hash (EDU_PII_SALT); a fixed local default keeps local runs reproducible."""
+    return os.environ.get("EDU_PII_SALT") or LOCAL_PII_SALT
