@@ -1,0 +1,3 @@
+{{ config(tags=['udacity_dims']) }}
+select project_id, nanodegree, section_id, section_title, project_title, difficulty
+from {{ ref('udacity_projects') }}

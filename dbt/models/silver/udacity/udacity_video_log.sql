@@ -1,0 +1,23 @@
+{{ config(tags=['udacity_facts'], materialized='incremental', incremental_strategy='append', pre_hook="{{ udacity_replace_partition() }}") }}
+-- One row per video-log event (the export repeats some events verbatim), typed, timestamps in UTC.
+-- Incremental by partition: the pre-hook deletes the (month, nanodegree) being built, in the same transaction.
+with landed as (
+    select * from {{ source('udacity', 'video_log') }}
+    where {{ udacity_partition_filter() }}
+),
+typed as (
+    select
+        trim(event_id) as event_id,
+        nanodegree,
+        month::date as month,
+        trim(user_id) as user_id,
+        trim(video_id) as video_id,
+        ({{ raw_text('event_ts') }})::timestamptz at time zone 'UTC' as event_ts,
+        lower({{ raw_text('event_type') }}) as event_type,
+        coalesce({{ raw_int('seconds_watched') }}, 0)::int as seconds_watched
+    from landed
+)
+select distinct on (event_id) *
+from typed
+where event_id <> '' and event_ts is not null
+order by event_id, event_ts

@@ -1,0 +1,72 @@
+"""Monthly refresh and nanodegree discovery.
+
+- `udacity_dims_job` / `udacity_dims_schedule`: the dimension files, on the 1st at 04:00 UTC.
+- `udacity_monthly_job` / `udacity_monthly_schedule`: on the 1st at 05:00 UTC, one run per registered
+  nanodegree for the month just ended (Dagster's partitioned schedule over the month x nanodegree
+  partitions asks the instance for the nanodegrees).
+- `udacity_nanodegree_sensor`: registers nanodegree folders as they land (no code change to add one);
+  a folder name that is not a lower-case identifier is refused and logged, never registered.
+
+No BackfillPolicy: a dbt run takes one nanodegree as a var, so a backfill is one run per partition.
+"""
+
+from dagster import AssetSelection, ScheduleDefinition, SensorResult, SkipReason, build_schedule_from_partitioned_job, define_asset_job, sensor
+
+from edu_platform.defs.udacity.assets import (
+    UDACITY_PARTITIONS,
+    udacity_dims_bronze,
+    udacity_dims_dbt,
+    udacity_facts_bronze,
+    udacity_facts_dbt,
+)
+from edu_platform.defs.udacity.landing import new_nanodegrees
+from edu_platform.defs.udacity.settings import DIMENSION, SOURCE
+from edu_platform.lib.schedules import PIPELINE_TAG, default_schedule_status, default_sensor_status
+
+TAGS = {PIPELINE_TAG: SOURCE}
+
+udacity_monthly_job = define_asset_job(
+    name="udacity_monthly_job",
+    selection=AssetSelection.assets(udacity_facts_bronze, udacity_facts_dbt),
+    partitions_def=UDACITY_PARTITIONS,
+    tags=TAGS,
+    description="Load one nanodegree's month of course files into bronze and rebuild its silver, gold and marts.",
+)
+
+udacity_dims_job = define_asset_job(
+    name="udacity_dims_job",
+    selection=AssetSelection.assets(udacity_dims_bronze, udacity_dims_dbt),
+    tags=TAGS,
+    description="Merge the dimension files (users, projects, videos) and rebuild the course dimensions.",
+)
+
+udacity_monthly_schedule = build_schedule_from_partitioned_job(
+    udacity_monthly_job,
+    name="udacity_monthly_schedule",
+    hour_of_day=5,
+    default_status=default_schedule_status(),
+)
+
+udacity_dims_schedule = ScheduleDefinition(
+    name="udacity_dims_schedule",
+    job=udacity_dims_job,
+    cron_schedule="0 4 1 * *",
+    execution_timezone="UTC",
+    default_status=default_schedule_status(),
+)
+
+
+@sensor(
+    name="udacity_nanodegree_sensor",
+    minimum_interval_seconds=300,
+    default_status=default_sensor_status(),
+    description="Registers each nanodegree folder under the landing root as a `nanodegree` partition.",
+)
+def udacity_nanodegree_sensor(context):
+    new, refused = new_nanodegrees(context.instance)
+    for name in refused:
+        context.log.warning(f"refused nanodegree folder {name!r}: expected a lower-case identifier")
+    if not new:
+        return SkipReason("no new nanodegree folder" + (f" (refused: {refused})" if refused else ""))
+    nanodegrees = UDACITY_PARTITIONS.get_partitions_def_for_dimension(DIMENSION)
+    return SensorResult(dynamic_partitions_requests=[nanodegrees.build_add_request(new)])

@@ -1,0 +1,108 @@
+"""The landed course files, what each table promises, and where they are read from."""
+
+import os
+import re
+
+from edu_platform.lib.checks import TableContract
+from edu_platform.lib.partitions import start_date_from_env
+from edu_platform.lib.settings import landing_dir
+from edu_platform.lib.warehouse import safe_identifier
+
+SOURCE = "udacity"
+CADENCE = "monthly"
+DIMENSION = "nanodegree"  # the dynamic partition dimension (and the folder level under the root)
+DIMENSION_FOLDER = "dimensional_tables"
+
+# The first partition month. The default landing (make run) starts here; for a longer history (the
+# generator's full scale covers 24 months) set UDACITY_START_MONTH to the first landed month.
+DEFAULT_START_MONTH = "2026-08"
+DEFAULT_SCALE = 0.01
+DEFAULT_NANODEGREES = ("data_science", "data_engineering", "machine_learning")
+
+# fact file stem -> columns as landed; each row gains `nanodegree` and `month` (its folder) in bronze
+FACT_FILES: dict[str, tuple[str, ...]] = {
+    "project_feedback": ("feedback_id", "user_id", "project_id", "submitted_at", "rating", "feedback_text"),
+    "section_feedback": ("feedback_id", "user_id", "section_id", "submitted_at", "rating", "feedback_text"),
+    "mentor_activity": (
+        "question_id", "user_id", "mentor_id", "category", "question_text", "asked_at", "answer_text", "answered_at",
+    ),
+    "video_log": ("event_id", "user_id", "video_id", "event_ts", "event_type", "seconds_watched"),
+}
+PARTITION_COLUMNS = ("nanodegree", "month")
+
+# dimension file stem -> (bronze table, key, columns as landed); merged on the key, latest updated_at wins
+DIM_FILES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "users_dim": (
+        "users", "user_id",
+        ("user_id", "first_name", "last_name", "email", "country", "signup_date", "updated_at"),
+    ),
+    "projects_dim": (
+        "projects", "project_id",
+        ("project_id", "nanodegree", "section_id", "section_title", "project_title", "difficulty", "updated_at"),
+    ),
+    "videos_dim": (
+        "videos", "video_id",
+        (
+            "video_id", "nanodegree", "section_id", "section_title", "video_title", "position",
+            "duration_seconds", "updated_at",
+        ),
+    ),
+}
+
+CONTRACTS = [
+    TableContract(
+        "project_feedback", keys=("feedback_id",), required=("user_id", "project_id", "submitted_at", "rating") + PARTITION_COLUMNS,
+        numeric=("rating",),
+    ),
+    TableContract(
+        "section_feedback", keys=("feedback_id",), required=("user_id", "section_id", "submitted_at", "rating") + PARTITION_COLUMNS,
+        numeric=("rating",),
+    ),
+    TableContract(
+        "mentor_activity", keys=("question_id",), required=("user_id", "category", "question_text", "asked_at") + PARTITION_COLUMNS,
+    ),
+    # the export repeats some events verbatim: no key in bronze, silver keeps one row per event_id
+    TableContract(
+        "video_log", required=("event_id", "user_id", "video_id", "event_ts", "event_type") + PARTITION_COLUMNS,
+        numeric=("seconds_watched",),
+    ),
+    TableContract("users", keys=("user_id",), required=("signup_date",)),
+    TableContract("projects", keys=("project_id",), required=("nanodegree", "section_id"), numeric=("difficulty",)),
+    TableContract(
+        "videos", keys=("video_id",), required=("nanodegree", "section_id"), numeric=("position", "duration_seconds"),
+    ),
+]
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
+
+
+def source_url() -> str:
+    """UDACITY_SOURCE (a folder or fsspec URL), else the synthetic landing folder."""
+    return (os.environ.get("UDACITY_SOURCE") or str(landing_dir(SOURCE))).rstrip("/")
+
+
+def configured() -> bool:
+    return bool(os.environ.get("UDACITY_SOURCE"))
+
+
+def start_month() -> str:
+    """First partition month as YYYY-MM-01 (UDACITY_START_MONTH accepts YYYY-MM or YYYY-MM-01)."""
+    year, month = parse_month(start_date_from_env("UDACITY_START_MONTH", DEFAULT_START_MONTH))
+    return f"{year:04d}-{month:02d}-01"
+
+
+def parse_month(value: str) -> tuple[int, int]:
+    match = _MONTH.match(str(value).strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"invalid month {value!r}: expected YYYY-MM")
+    return int(match.group(1)), int(match.group(2))
+
+
+def validate_nanodegree(name: str) -> str:
+    """A nanodegree name becomes a folder, a partition key and a SQL literal: lower-case identifiers only."""
+    return safe_identifier(name, "nanodegree name")
+
+
+def month_folder(root: str, nanodegree: str, month: str) -> str:
+    year, mon = parse_month(month)
+    return f"{root}/{validate_nanodegree(nanodegree)}/{year:04d}/{mon:02d}"

@@ -1,0 +1,174 @@
+"""The course files as dlt sources: one (nanodegree, month) folder of facts, or the dimension files.
+
+Files are listed with dlt's filesystem source (a local folder or any fsspec URL) and read by Arrow's
+streaming CSV reader, every column as text (bronze keeps the landed text; silver types it). Each fact
+batch gains the `nanodegree` and `month` of its folder and goes to dlt as an Arrow table; with
+`loader_file_format="csv"` dlt writes it straight to a CSV load file that PostgreSQL ingests with COPY
+(no row-by-row Python, no INSERT statements).
+
+Replacing a partition: fact tables use dlt's `merge` with the `delete-insert` strategy and the merge key
+(nanodegree, month). dlt COPYs the partition into `bronze_staging`, then in one transaction deletes the
+partition's rows from the bronze table and inserts the staged ones, so a crash leaves either the old or
+the new partition, never both or neither. A landed file with a header and no rows replaces the partition
+with nothing (an explicit DELETE after the load, see `delete_empty_partitions`). Dimension files merge on
+their key; when a key repeats, the row with the latest `updated_at` wins.
+"""
+
+from typing import Iterator, Sequence
+
+import dlt
+import pyarrow as pa
+from dlt.sources.filesystem import FileItemDict, filesystem
+from psycopg2 import sql
+from pyarrow import csv as pacsv
+
+from edu_platform.defs.udacity.settings import (
+    DIM_FILES,
+    DIMENSION_FOLDER,
+    FACT_FILES,
+    PARTITION_COLUMNS,
+    SOURCE,
+    month_folder,
+    parse_month,
+    source_url,
+    validate_nanodegree,
+)
+from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, bronze_table
+from edu_platform.lib.landed_files import LandedFileError, read_header, text_columns
+from edu_platform.lib.warehouse import get_warehouse
+
+BLOCK_SIZE = 16 * 1024 * 1024
+MERGE_PARTITION = {"disposition": "merge", "strategy": "delete-insert"}
+
+
+def read_landed_csv(item: FileItemDict, expected: Sequence[str], constants: dict[str, str] | None = None) -> Iterator[pa.Table]:
+    """Stream a landed CSV as Arrow tables of text columns, with `constants` appended as columns."""
+    constants = constants or {}
+    url = item["file_url"]
+    with item.open(mode="rb", compression="disable") as f:
+        head = f.read(64 * 1024)
+    header = read_header(url, head, expected)
+    reserved = [c for c in constants if c in header.columns]
+    if reserved:
+        raise LandedFileError(f"{url}: line 1: header has column(s) {reserved} that the loader adds from the folder name")
+    options = dict(
+        read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in header.columns},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    local = url.startswith("file://")
+    stream = None if local else item.open(mode="rb", compression="disable")
+    try:
+        reader = pacsv.open_csv(item.local_file_path if local else stream, **options)
+        for batch in reader:
+            table = pa.Table.from_batches([batch])
+            for name, value in constants.items():
+                table = table.append_column(name, pa.array([value] * batch.num_rows, pa.string()))
+            yield table
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise LandedFileError(f"{url}: {str(exc).strip()}") from exc
+    finally:
+        if stream is not None:
+            stream.close()
+
+
+def month_value(month: str) -> str:
+    year, mon = parse_month(month)
+    return f"{year:04d}-{mon:02d}-01"
+
+
+@dlt.source(name=f"{SOURCE}_facts")
+def udacity_facts_source(root: str, nanodegree: str, month: str, row_counts: dict | None = None):
+    """The four fact files of one `<root>/<nanodegree>/<YYYY>/<MM>/` folder (one Dagster partition)."""
+    validate_nanodegree(nanodegree)
+    counts = row_counts if row_counts is not None else {}
+    for stem in FACT_FILES:
+        yield _fact_resource(root, nanodegree, month_value(month), stem, counts)
+
+
+def _fact_resource(root: str, nanodegree: str, month: str, stem: str, counts: dict):
+    columns = FACT_FILES[stem]
+
+    @dlt.resource(
+        name=stem,
+        table_name=bronze_table(SOURCE, stem),
+        write_disposition=MERGE_PARTITION,
+        merge_key=list(PARTITION_COLUMNS),
+        columns=text_columns(columns + PARTITION_COLUMNS),
+        file_format="csv",
+    )
+    def landed_fact():
+        folder = month_folder(root, nanodegree, month)
+        found = {item["file_name"]: item for item in filesystem(bucket_url=folder, file_glob="*.csv")}
+        if not found:
+            raise LandedFileError(
+                f"{folder}: nothing landed for nanodegree {nanodegree}, month {month[:7]}"
+                f" (expected {', '.join(f'{s}.csv' for s in FACT_FILES)})"
+            )
+        item = found.get(f"{stem}.csv")
+        if item is None:
+            raise LandedFileError(
+                f"{folder}: missing file {stem}.csv (a month folder holds {', '.join(f'{s}.csv' for s in FACT_FILES)})"
+            )
+        counts[stem] = 0
+        for table in read_landed_csv(item, columns, {"nanodegree": nanodegree, "month": month}):
+            counts[stem] += table.num_rows
+            yield table
+
+    return landed_fact
+
+
+def delete_empty_partitions(nanodegree: str, month: str, row_counts: dict) -> list[str]:
+    """A landed file without rows replaces its partition with nothing (dlt's merge has nothing to key on)."""
+    validate_nanodegree(nanodegree)
+    emptied = []
+    wh = get_warehouse()
+    with wh.cursor() as cur:
+        for stem, n in row_counts.items():
+            if n:
+                continue
+            table = bronze_table(SOURCE, stem)
+            cur.execute("select to_regclass(%s)", (f"{BRONZE_SCHEMA}.{table}",))
+            if cur.fetchone()[0] is None:
+                continue
+            cur.execute(
+                sql.SQL("delete from {} where nanodegree = %s and month = %s").format(sql.Identifier(BRONZE_SCHEMA, table)),
+                (nanodegree, month_value(month)),
+            )
+            emptied.append(stem)
+    return emptied
+
+
+@dlt.source(name=f"{SOURCE}_dims")
+def udacity_dims_source(root: str | None = None):
+    """The dimension files in `<root>/dimensional_tables/`, merged on their keys."""
+    root = root or source_url()
+    for stem, (table, key, columns) in DIM_FILES.items():
+        yield _dim_resource(root, stem, table, key, columns)
+
+
+def _dim_resource(root: str, stem: str, table: str, key: str, columns: tuple[str, ...]):
+    hints = text_columns(columns)
+    hints["updated_at"] = {**hints["updated_at"], "dedup_sort": "desc"}
+
+    @dlt.resource(
+        name=table,
+        table_name=bronze_table(SOURCE, table),
+        write_disposition=MERGE_PARTITION,
+        primary_key=key,
+        columns=hints,
+        file_format="csv",
+    )
+    def landed_dimension():
+        folder = f"{root}/{DIMENSION_FOLDER}"
+        found = list(filesystem(bucket_url=folder, file_glob=f"{stem}.csv"))
+        if not found:
+            raise LandedFileError(f"{folder}: missing file {stem}.csv (dimension files: "
+                                  f"{', '.join(f'{s}.csv' for s in DIM_FILES)})")
+        yield from read_landed_csv(found[0], columns)
+
+    return landed_dimension
