@@ -187,6 +187,24 @@ def test_generator_is_deterministic_and_append_equals_longer_history():
     ) > 0
 
 
+def test_landing_creates_a_live_looking_default_source(monkeypatch, tmp_path):
+    from edu_platform.defs.dost import landing, settings
+
+    db = make_database("dost_landing")
+    db.drop_database()
+    monkeypatch.delenv("DOST_SOURCE_URL", raising=False)
+    monkeypatch.delenv("DOST_FIRST_WEEK", raising=False)
+    monkeypatch.setenv("EDU_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(settings, "DEFAULT_SOURCE_DB", db.database)
+    message = landing.ensure_landed(today=dt.date(2026, 11, 25))
+    assert "2026-09-14" in message
+    assert settings.first_week() == "2026-09-14"  # ten weekly partitions, not every week since 2019
+    last_call = db.scalar("select max(attempted_timestamp) from campaign")
+    assert dt.datetime(2026, 11, 16, tzinfo=dt.timezone.utc) < last_call < dt.datetime(2026, 11, 23, tzinfo=dt.timezone.utc)
+    assert 200 < db.scalar("select count(*) from users") < 800
+    assert landing.ensure_landed() is None  # already there
+
+
 def test_definitions_weekly_single_run():
     from edu_platform.definitions import defs
 

@@ -4,7 +4,7 @@ import datetime as dt
 import os
 
 from edu_platform.lib.checks import TableContract
-from edu_platform.lib.settings import env_float
+from edu_platform.lib.settings import env_float, landing_dir
 from edu_platform.lib.warehouse import Warehouse, server
 
 SOURCE = "dost"
@@ -50,9 +50,18 @@ def source_warehouse() -> Warehouse:
     return server().with_database(DEFAULT_SOURCE_DB)
 
 
+def landed_first_week_file():
+    """Where `make run`'s default synthetic source records its first Monday (it ends with the last full week)."""
+    return landing_dir(SOURCE) / "first_week"
+
+
 def first_week() -> str:
-    """Start of the weekly partitions: DOST_FIRST_WEEK (a Monday, YYYY-MM-DD), else the generator's first Monday."""
-    value = os.environ.get("DOST_FIRST_WEEK") or FIRST_MONDAY
+    """Start of the weekly partitions: DOST_FIRST_WEEK (a Monday, YYYY-MM-DD); else, for the default synthetic
+    source, the first Monday it was generated from; else the generator's default first Monday."""
+    value = os.environ.get("DOST_FIRST_WEEK")
+    if not value and not configured() and landed_first_week_file().exists():
+        value = landed_first_week_file().read_text().strip()
+    value = value or FIRST_MONDAY
     day = dt.date.fromisoformat(value)
     if day.isoweekday() != 1:
         raise ValueError(f"DOST_FIRST_WEEK={value!r} is not a Monday")
