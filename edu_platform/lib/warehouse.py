@@ -110,8 +110,21 @@ class Warehouse:
             "EDU_DBT_DBNAME": str(kw["dbname"]),
         }
 
-    def ensure_database(self) -> "Warehouse":
-        """Create this database on its server if it is missing (the embedded server starts empty)."""
+    def ensure_database(self, attempts: int = 10) -> "Warehouse":
+        """Create this database on its server if it is missing (the embedded server starts empty).
+        Retries while a just-initialised embedded server restarts with its tuned settings."""
+        import time
+
+        for attempt in range(attempts):
+            try:
+                return self._ensure_database()
+            except psycopg2.OperationalError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(1)
+        return self
+
+    def _ensure_database(self) -> "Warehouse":
         admin = self.with_database("postgres")
         with admin.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database,))

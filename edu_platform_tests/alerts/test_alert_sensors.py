@@ -114,18 +114,18 @@ def _tick(env):
     """One evaluation of the check-alert sensor from the stored cursor, as the daemon would do."""
     from edu_platform.definitions import defs
 
-    context = build_sensor_context(
+    with build_sensor_context(
         instance=env["instance"], cursor=env["cursors"].get("checks"), repository_def=defs.get_repository_def()
-    )
-    data = asset_check_alert_sensor.evaluate_tick(context)
+    ) as context:
+        data = asset_check_alert_sensor.evaluate_tick(context)
     env["cursors"]["checks"] = data.cursor
     return data
 
 
 def _run_failure_tick(env):
     # no repository_def: runs launched by `materialize()` belong to no code location, and neither does this context
-    context = build_sensor_context(instance=env["instance"], cursor=env["cursors"].get("runs"))
-    data = run_failure_alert_sensor.evaluate_tick(context)
+    with build_sensor_context(instance=env["instance"], cursor=env["cursors"].get("runs")) as context:
+        data = run_failure_alert_sensor.evaluate_tick(context)
     env["cursors"]["runs"] = data.cursor
     return data
 

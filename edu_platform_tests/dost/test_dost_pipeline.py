@@ -376,11 +376,11 @@ def test_weekly_schedule_requests_the_week_just_ended():
     schedule = defs.get_schedule_def("dost_weekly_schedule")
     assert schedule.cron_schedule == "0 3 * * 1"
     with DagsterInstance.ephemeral() as instance:
-        context = build_schedule_context(
+        with build_schedule_context(
             instance=instance,
             scheduled_execution_time=dt.datetime(2020, 2, 3, 3, 0, tzinfo=dt.timezone.utc),
             repository_def=defs.get_repository_def(),
-        )
-        run_requests = schedule.evaluate_tick(context).run_requests
+        ) as context:
+            run_requests = schedule.evaluate_tick(context).run_requests
     assert [r.partition_key for r in run_requests] == ["2020-01-27"]
     assert defs.resolve_job_def("dost_weekly_job").tags["edu_platform/pipeline"] == "dost"

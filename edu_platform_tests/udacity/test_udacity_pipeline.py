@@ -78,7 +78,9 @@ def partitions_of(result) -> set:
 
 
 def sensor_tick(instance):
-    result = udacity_nanodegree_sensor(build_sensor_context(instance=instance))
+    # closing the context resets the defs-state storage it installs (a stale one breaks later materializations)
+    with build_sensor_context(instance=instance) as context:
+        result = udacity_nanodegree_sensor(context)
     for request in getattr(result, "dynamic_partitions_requests", None) or []:
         instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
     return result
@@ -313,12 +315,12 @@ def test_schedule_requests_previous_month_for_every_nanodegree(scenario):
     assert schedule.default_status == DefaultScheduleStatus.STOPPED  # EDU_SCHEDULES_RUNNING unset
     with instance_for_test() as instance:  # a persistent instance, as the daemon has (dynamic partitions)
         instance.add_dynamic_partitions("nanodegree", scenario["instance"].get_dynamic_partitions("nanodegree"))
-        context = build_schedule_context(
+        with build_schedule_context(
             instance=instance,
             scheduled_execution_time=datetime(2026, 11, 1, 5, 0, tzinfo=timezone.utc),
             repository_def=defs.get_repository_def(),
-        )
-        requests = schedule.evaluate_tick(context).run_requests
+        ) as context:
+            requests = schedule.evaluate_tick(context).run_requests
     assert sorted(r.partition_key for r in requests) == ["2026-10-01|cybersecurity", "2026-10-01|data_science"]
     assert schedule.cron_schedule == "0 5 1 * *"
 
