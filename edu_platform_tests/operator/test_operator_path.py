@@ -152,6 +152,8 @@ CHROMIUM_ARGS = [
 
 
 def test_browser_shows_the_asset_graph(dagster_dev, session_dir):
+    """The global lineage shows every source's bronze -> silver -> gold groups, and a group's own
+    graph draws its assets (screenshots land in test-artifacts/)."""
     import shutil
     from pathlib import Path
 
@@ -160,23 +162,37 @@ def test_browser_shows_the_asset_graph(dagster_dev, session_dir):
         pytest.skip("Debian's chromium is not installed and could not be installed here (make test tries apt-get)")
     from playwright.sync_api import sync_playwright
 
+    nodes = dagster_dev.graphql("{ assetNodes { assetKey { path } groupName } }")["assetNodes"]
+    gold = sorted(n["assetKey"]["path"][-1] for n in nodes if n["groupName"] == "oulad_gold")
     artefacts = Path(__file__).resolve().parents[2] / "test-artifacts"
     artefacts.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.goto(f"{dagster_dev.url}/assets", wait_until="networkidle")
-        page.get_by_text("oulad_gold").first.wait_for(timeout=60_000)
-        text = page.inner_text("body")
-        for source in ("oulad", "dost", "udacity"):
-            for layer in ("bronze", "silver", "gold"):
-                assert f"{source}_{layer}" in text, (source, layer)
-        page.screenshot(path=str(artefacts / "assets.png"), full_page=True)
-        page.goto(f"{dagster_dev.url}/asset-groups/oulad_gold", wait_until="networkidle")
-        skip = page.get_by_role("button", name="Skip")
-        if skip.count():
-            skip.first.click()  # the first-visit community dialog
-        page.wait_for_timeout(3000)
-        page.screenshot(path=str(artefacts / "oulad_gold_graph.png"))
-        browser.close()
-    assert (artefacts / "assets.png").stat().st_size > 10_000
+        try:
+            page.goto(f"{dagster_dev.url}/asset-groups", wait_until="networkidle")
+            _dismiss_community_dialog(page)
+            for source in ("oulad", "dost", "udacity"):
+                for layer in ("bronze", "silver", "gold"):
+                    page.locator(f'text="{source}_{layer}" >> visible=true').first.wait_for(timeout=60_000)
+            page.screenshot(path=str(artefacts / "lineage.png"))
+            page.locator(".CodeMirror").first.click()  # the asset-selection editor
+            page.keyboard.type('group:"oulad_gold"')
+            page.keyboard.press("Enter")
+            page.locator(f'text="{gold[0]}" >> visible=true').first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)
+            shown = page.inner_text("body")
+            assert [n for n in gold if n not in shown] == [], "oulad_gold assets missing from its lineage view"
+            page.screenshot(path=str(artefacts / "oulad_gold_graph.png"))
+        except Exception:
+            page.screenshot(path=str(artefacts / "failure.png"))
+            raise
+        finally:
+            browser.close()
+    assert (artefacts / "oulad_gold_graph.png").stat().st_size > 10_000
+
+
+def _dismiss_community_dialog(page) -> None:
+    skip = page.get_by_role("button", name="Skip")
+    if skip.count():
+        skip.first.click()
