@@ -9,6 +9,7 @@ from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, bronze_table
 from edu_platform.lib.warehouse import get_warehouse
 
 SAMPLE_SIZE = 5
+STAGING_SCHEMA = f"{BRONZE_SCHEMA}_staging"  # where dlt stages a merge load (kept until the next load)
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class TableContract:
     required: tuple[str, ...] = ()
     numeric: tuple[str, ...] = ()
     columns: tuple[str, ...] = field(default=(), compare=False)
+    # the source promises unique keys, so a key repeated within one load is a defect, not a newer version
+    unique_in_source: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "required", tuple(dict.fromkeys(self.keys + self.required)))
@@ -33,21 +36,50 @@ def _relation(source: str, table: str) -> sql.Composable:
     return sql.Identifier(BRONZE_SCHEMA, bronze_table(source, table))
 
 
+def _exists(cur, source: str, table: str) -> bool:
+    cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{BRONZE_SCHEMA}.{bronze_table(source, table)}",))
+    return cur.fetchone()[0]
+
+
+def _nothing_landed(check_name: str, asset_key: AssetKey | None = None, **metadata) -> AssetCheckResult:
+    """dlt creates a table with its first row: before that there is nothing to fail."""
+    return AssetCheckResult(
+        asset_key=asset_key, check_name=check_name, passed=True, severity=AssetCheckSeverity.ERROR,
+        description="no rows have landed yet (the table is created with the first one)",
+        metadata={"failing_rows": 0, **metadata},
+    )
+
+
 def duplicate_keys(source: str, contract: TableContract) -> AssetCheckResult:
-    keys = sql.SQL(", ").join(sql.Identifier(k) for k in contract.keys)
-    query = sql.SQL(
-        "SELECT count(*), coalesce(sum(n), 0), (array_agg(k ORDER BY n DESC))[1:{s}] FROM ("
-        " SELECT concat_ws('|', {keys}) AS k, count(*) AS n FROM {rel} GROUP BY {keys} HAVING count(*) > 1) d"
-    ).format(keys=keys, rel=_relation(source, contract.table), s=sql.Literal(SAMPLE_SIZE))
+    """Keys repeated in bronze; with `unique_in_source`, also keys repeated within the last load (dlt's staging
+    copy of it), which a merge on the key would otherwise collapse to one row without a word."""
     with get_warehouse().cursor() as cur:
-        cur.execute(query)
-        dup_keys, dup_rows, sample = cur.fetchone()
+        if not _exists(cur, source, contract.table):
+            return _nothing_landed("duplicate_keys", duplicate_keys=0)
+        dup_keys, dup_rows, sample = _duplicates(cur, _relation(source, contract.table), contract.keys)
+        where = ""
+        if contract.unique_in_source:
+            cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{STAGING_SCHEMA}.{bronze_table(source, contract.table)}",))
+            if cur.fetchone()[0]:
+                staged = _duplicates(cur, sql.Identifier(STAGING_SCHEMA, bronze_table(source, contract.table)), contract.keys)
+                if staged[0]:
+                    where = f"; {staged[0]} of them repeated within the last load (the source repeats them; bronze kept one version)"
+                dup_keys, dup_rows, sample = dup_keys + staged[0], dup_rows + staged[1], (sample or []) + (staged[2] or [])
     return AssetCheckResult(
         passed=dup_keys == 0,
         severity=AssetCheckSeverity.ERROR,
-        description=f"{dup_keys} duplicated keys ({', '.join(contract.keys)}) over {dup_rows} rows",
-        metadata={"failing_rows": int(dup_rows), "duplicate_keys": int(dup_keys), "sample_keys": list(sample or [])},
+        description=f"{dup_keys} duplicated keys ({', '.join(contract.keys)}) over {dup_rows} rows{where}",
+        metadata={"failing_rows": int(dup_rows), "duplicate_keys": int(dup_keys), "sample_keys": list(sample or [])[:SAMPLE_SIZE]},
     )
+
+
+def _duplicates(cur, rel: sql.Composable, key_columns: tuple[str, ...]) -> tuple[int, int, list]:
+    keys = sql.SQL(", ").join(sql.Identifier(k) for k in key_columns)
+    cur.execute(sql.SQL(
+        "SELECT count(*), coalesce(sum(n), 0), (array_agg(k ORDER BY n DESC))[1:{s}] FROM ("
+        " SELECT concat_ws('|', {keys}) AS k, count(*) AS n FROM {rel} GROUP BY {keys} HAVING count(*) > 1) d"
+    ).format(keys=keys, rel=rel, s=sql.Literal(SAMPLE_SIZE)))
+    return cur.fetchone()
 
 
 def _invalid_number(column: str, fast: bool) -> sql.Composable:
@@ -73,6 +105,9 @@ def profile_table(source: str, contract: TableContract) -> dict[str, AssetCheckR
     asset_key = AssetKey([BRONZE_SCHEMA, source, contract.table])
     results: dict[str, AssetCheckResult] = {}
     with get_warehouse().cursor() as cur:
+        if not _exists(cur, source, contract.table):
+            names = (["required_not_null"] if contract.required else []) + (["numeric_values"] if contract.numeric else [])
+            return {name: _nothing_landed(name, asset_key) for name in names}
         cur.execute("SELECT current_setting('server_version_num')::int >= 160000")
         fast = cur.fetchone()[0]
         any_missing = sql.SQL(" OR ").join(_missing(c) for c in contract.required) if contract.required else None

@@ -22,9 +22,11 @@ def run_bronze_load(
     source_name: str,
     dlt_source,
     describe_table: Optional[Callable[[str], str]] = None,
+    source_label: Optional[str] = None,
     **run_kwargs,
 ) -> Iterator:
-    """Run `dlt_source` into bronze; a failure names the file (or table) and line instead of dlt's internals."""
+    """Run `dlt_source` into bronze; a failure names the file (or table) and line instead of dlt's internals,
+    and a failure while reading a database source names that database (`source_label`, no credentials)."""
     try:
         yield from dlt.run(
             context=context,
@@ -34,10 +36,29 @@ def run_bronze_load(
             **run_kwargs,
         )
     except Exception as exc:
-        user_error = _user_error(exc, describe_table)
+        user_error = _user_error(exc, describe_table) or _source_error(exc, source_label)
         if user_error is None:
             raise
         raise user_error from exc
+
+
+_CREDENTIALS = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+class SourceReadError(RuntimeError):
+    """Reading a source failed (down, refused, a table missing); the message names the source."""
+
+
+def _source_error(exc: BaseException, source_label: Optional[str]) -> Optional[SourceReadError]:
+    if source_label is None or getattr(exc, "step", None) != "extract":
+        return None
+    root = exc
+    while root.__cause__ is not None or root.__context__ is not None:
+        root = root.__cause__ or root.__context__
+    detail = _CREDENTIALS.sub(r"\1***@", " ".join(str(root).split()))[:500] or type(root).__name__
+    if type(root).__name__ == "NoSuchTableError":
+        detail = f"table {detail} does not exist"
+    return SourceReadError(f"{source_label}: extract failed: {type(root).__name__}: {detail}")
 
 
 def _landed_file_error(exc: BaseException) -> Optional[LandedFileError]:

@@ -59,6 +59,31 @@ def read_header(file_url: str, first_bytes: bytes, expected: Sequence[str]) -> H
     return Header(columns=columns, extra=extra, has_bom=has_bom)
 
 
+def locate_bad_row(binary_file, width: int) -> str:
+    """Where a CSV stops being well-formed: `line N: what` (only called after a fast reader failed, so the
+    slow, exact pass costs nothing on good files). `binary_file` is positioned at the start."""
+    text = io.TextIOWrapper(binary_file, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, strict=True)
+    start = 1
+    try:
+        for row in reader:
+            if len(row) != width and row:
+                return f"line {start}: expected {width} columns, found {len(row)}"
+            start = reader.line_num + 1
+    except UnicodeDecodeError as exc:
+        # the decoder reads ahead in chunks: find the line from the bytes themselves
+        binary_file.seek(0)
+        for number, raw in enumerate(binary_file, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return f"line {number}: not UTF-8 ({exc.reason})"
+        return f"not UTF-8 ({exc.reason})"
+    except csv.Error as exc:
+        return f"line {start}: {exc} (a quoted value is not closed)" if "end of data" in str(exc) else f"line {start}: {exc}"
+    return "malformed CSV"
+
+
 def text_columns(columns: Sequence[str]) -> dict:
     return {c: {"data_type": "text", "nullable": True} for c in columns}
 

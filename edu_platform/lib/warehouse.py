@@ -55,6 +55,12 @@ class Warehouse:
             host = host[0]
         return host if host and host.startswith("/") else None
 
+    def display_name(self) -> str:
+        """`database` on `host:port` (or its socket directory), for messages: never the password."""
+        kw = self.connect_kwargs()
+        where = kw["host"] if self.socket_dir else f"{kw['host']}:{kw['port']}"
+        return f"{kw['dbname']!r} on {where}"
+
     def with_database(self, database: str) -> "Warehouse":
         return Warehouse(self.url.set(database=database))
 

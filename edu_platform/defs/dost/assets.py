@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dlt import DagsterDltResource, dlt_assets
 from psycopg2 import sql
 
-from edu_platform.defs.dost.settings import CONTRACTS, SOURCE, TABLES, first_week, lag_hours
+from edu_platform.defs.dost.settings import CONTRACTS, SOURCE, TABLES, first_week, lag_hours, source_warehouse
 from edu_platform.defs.dost.source import dost_source
 from edu_platform.lib.checks import bronze_checks
 from edu_platform.lib.dbt import build_dbt_assets, partition_window_vars
@@ -39,6 +39,7 @@ def dost_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
         dlt,
         SOURCE,
         dost_source(window_start=window.start, window_end=window.end),
+        source_label=f"Dost source database {source_warehouse().display_name()}",
         loader_file_format="csv",
     )
     index_bronze()

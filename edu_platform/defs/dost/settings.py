@@ -26,15 +26,18 @@ TABLES: dict[str, tuple[str, str | None]] = {
 }
 
 CONTRACTS = [
-    TableContract("users", keys=("id",), required=("created_on", "updated_at", "status")),
-    TableContract("experience", keys=("id",), required=("user_id", "program_id", "provider_number", "phone_hash", "created_on")),
-    TableContract("programseq", keys=("id",), required=("program_id", "sequence_index", "week", "day")),
-    TableContract("content", keys=("id",), required=("program_id", "programseq_id", "duration"), numeric=("duration",)),
+    TableContract("users", keys=("id",), required=("created_on", "updated_at", "status"), unique_in_source=True),
+    TableContract("experience", keys=("id",), required=("user_id", "program_id", "provider_number", "phone_hash", "created_on"),
+                  unique_in_source=True),
+    TableContract("programseq", keys=("id",), required=("program_id", "sequence_index", "week", "day"), unique_in_source=True),
+    TableContract("content", keys=("id",), required=("program_id", "programseq_id", "duration"), numeric=("duration",),
+                  unique_in_source=True),
     TableContract(
         "campaign",
         keys=("id",),
         required=("experience_id", "user_id", "program_id", "content_id", "status", "attempted_timestamp", "updated_at"),
         numeric=("listen_secs",),
+        unique_in_source=True,
     ),
 ]
 

@@ -34,7 +34,7 @@ from edu_platform.defs.udacity.settings import (
     validate_nanodegree,
 )
 from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, bronze_table
-from edu_platform.lib.landed_files import LandedFileError, read_header, text_columns
+from edu_platform.lib.landed_files import LandedFileError, locate_bad_row, read_header, text_columns
 from edu_platform.lib.warehouse import get_warehouse
 
 BLOCK_SIZE = 16 * 1024 * 1024
@@ -70,7 +70,9 @@ def read_landed_csv(item: FileItemDict, expected: Sequence[str], constants: dict
                 table = table.append_column(name, pa.array([value] * batch.num_rows, pa.string()))
             yield table
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise LandedFileError(f"{url}: {str(exc).strip()}") from exc
+        with item.open(mode="rb", compression="disable") as f:
+            where = locate_bad_row(f, len(header.columns))
+        raise LandedFileError(f"{url}: {where} ({str(exc).strip()[:300]})") from exc
     finally:
         if stream is not None:
             stream.close()
