@@ -1,11 +1,14 @@
-"""Session fixtures of the reliability tests: a template database holding gold.dim_date, the Dost source
-database, and one uninterrupted Dost run every crash test compares against."""
+"""Session fixtures of the reliability tests: a small OULAD folder and a Dost source database, a template
+database holding gold.dim_date, and one uninterrupted run of each source that the crash and restart tests
+compare against."""
 
 import pytest
 
 from edu_platform.defs.dost import generator as dost_generator
+from edu_platform.defs.oulad.generator import generate as generate_oulad
 from edu_platform_tests.conftest import make_database
 from edu_platform_tests.helpers import materialize_selection, step_errors, table_hashes
+from edu_platform_tests.reliability.crash import run_graph
 from edu_platform_tests.reliability.run_graph import partition_args
 from edu_platform_tests.reliability.support import (
     DOST_GROUPS,
@@ -13,9 +16,11 @@ from edu_platform_tests.reliability.support import (
     DOST_SCALE,
     DOST_START,
     DOST_WEEKS,
+    OULAD_GROUPS,
     build_dim_date,
     clone_database,
     environment,
+    oulad_env,
     run_env,
 )
 from dagster import AssetSelection
@@ -46,3 +51,25 @@ def dost_reference(dim_date_template, dost_source, tmp_path_factory):
     hashes = table_hashes(db)
     assert hashes["gold.mainfact"][0] == dost_source.scalar("select count(*) from campaign") > 10_000
     return {"db": db, "hashes": hashes, "env": variables}
+
+
+@pytest.fixture(scope="session")
+def oulad_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("oulad_crash")
+    generate_oulad(folder, scale=0.015)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def oulad_reference(oulad_folder, tmp_path_factory):
+    """The hash of every table after one uninterrupted OULAD run (a child process, as the crash tests run),
+    and after a second run of the whole graph over the same files (`rerun`)."""
+    db = make_database("crash_ref")
+    env = oulad_env(db, oulad_folder, tmp_path_factory.mktemp("ref"), "ref")
+    done = run_graph(OULAD_GROUPS, env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    hashes = table_hashes(db)
+    assert hashes["gold.fct_vle_interactions"][0] > 0
+    again = run_graph(OULAD_GROUPS, env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    return {"hashes": hashes, "rerun": table_hashes(db)}

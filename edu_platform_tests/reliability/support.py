@@ -19,6 +19,7 @@ from edu_platform_tests.helpers import materialize_selection, step_errors
 DOST_START, DOST_WEEKS, DOST_SCALE = "2019-12-02", 6, 2.0
 DOST_RANGE = "2019-12-02...2020-01-06"
 DOST_GROUPS = "dost_bronze,dost_silver,dost_gold"
+OULAD_GROUPS = "oulad_bronze,oulad_silver,oulad_gold,shared_gold"
 DIM_DATE = AssetSelection.assets(AssetKey(["gold", "shared", "dim_date"])).without_checks()
 
 
@@ -66,3 +67,14 @@ def build_dim_date(db) -> None:
     with environment(EDU_WAREHOUSE_URL=db.libpq_url()):
         result = materialize_selection(DIM_DATE)
     assert result.success, step_errors(result)
+
+
+def oulad_env(db, folder, tmp_path, name) -> dict:
+    """A child run's environment: OULAD files from `folder` into `db`, dlt and state dirs of its own."""
+    return {
+        **os.environ,
+        "EDU_WAREHOUSE_URL": db.libpq_url(),
+        "OULAD_SOURCE": str(folder),
+        "EDU_DLT_PIPELINES_DIR": str(tmp_path / f"dlt_{name}"),
+        "EDU_STATE_DIR": str(tmp_path / f"state_{name}"),
+    }

