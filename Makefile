@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DBT_SOURCES := $(shell find dbt/models dbt/macros dbt/tests -type f 2>/dev/null) dbt/dbt_project.yml dbt/profiles.yml
 BENCH_SCALE ?= 1.0
+# test files run on two workers (most of the suite waits on PostgreSQL, dbt and Dagster subprocesses)
+TEST_WORKERS ?= 2
 
 .PHONY: setup run test dev bench clean db-stop browser
 
@@ -23,7 +25,7 @@ run: setup
 	$(BIN)/edu-platform run
 
 test: setup browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Debian's chromium for the browser test (Playwright drives it; never `playwright install`).
 browser:

@@ -48,7 +48,7 @@ def operator_sources(tmp_path_factory):
     generate_oulad(root / "oulad", scale=0.003)
     dost = make_database("operator_dost")
     generate_dost(dost, scale=0.05, weeks=4)
-    nanodegrees = ("data_science", "data_engineering", "machine_learning")
+    nanodegrees = ("data_science", "data_engineering")
     write_dimensions(root / "udacity", nanodegrees, 0.002)
     for nanodegree in nanodegrees:
         for month in ("2026-08", "2026-09"):

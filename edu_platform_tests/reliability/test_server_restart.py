@@ -44,12 +44,8 @@ def private_server(tmp_path):
         server.cleanup()
 
 
-@pytest.mark.parametrize("stage", ["copy", "dbt"])
-def test_restart_mid_run_fails_clearly_and_next_run_loses_nothing(stage, private_server, oulad_reference, oulad_folder, tmp_path):
-    db, restart = private_server
-    env = oulad_env(db, oulad_folder, tmp_path, stage)
-    log = tmp_path / "interrupted.log"
-    observer = ActivityObserver(db)
+def run_with_restart(env, stage, observer, restart, log) -> tuple[str, int]:
+    """Start the OULAD graph in a child, restart the server the moment `observer` shows `stage`, wait for the end."""
     child = start_graph(OULAD_GROUPS, env, log=log)
     try:
         reached = wait_for(child, stage, observer, timeout=300, poll=0.01)
@@ -62,18 +58,38 @@ def test_restart_mid_run_fails_clearly_and_next_run_loses_nothing(stage, private
         observer.close()
     output = log.read_text()
     assert reached, f"the run ended before reaching {stage}:\n{output[-3000:]}"
-    if stage == "copy":
-        # dlt treats a lost connection during a load job as transient: it retries the job (a COPY in a new
-        # transaction) and the run completes; the log says what happened
-        assert child.returncode == 0, output[-3000:]
-        transient = [line for line in output.splitlines() if "Transient exception" in line]
-        assert transient and LOST_CONNECTION.search(output), output[-3000:]
-    else:
-        # dbt's model fails on the lost connection: the run fails (as a run, not killed, not crashed) and
-        # the step error says why
-        assert child.returncode == 1, output[-3000:]
-        failure = output[output.index("STEP FAILED"):] if "STEP FAILED" in output else ""
-        assert LOST_CONNECTION.search(failure), f"no step error says the connection was lost:\n{failure[:3000] or output[-3000:]}"
-        rerun = run_graph(OULAD_GROUPS, env)
-        assert rerun.returncode == 0, rerun.stderr[-3000:]
+    return output, child.returncode
+
+
+def test_restart_mid_run_loses_nothing(private_server, oulad_reference, oulad_folder, tmp_path):
+    db, restart = private_server
+    env = oulad_env(db, oulad_folder, tmp_path, "restart")
+
+    # during the first load's COPY into bronze: dlt treats the lost connection as transient, retries the
+    # load job (a COPY in a new transaction) and the run completes; its log says what happened
+    output, code = run_with_restart(env, "copy", ActivityObserver(db), restart, tmp_path / "copy.log")
+    assert code == 0, output[-3000:]
+    assert [line for line in output.splitlines() if "Transient exception" in line], output[-3000:]
+    assert LOST_CONNECTION.search(output), output[-3000:]
+    assert table_hashes(db) == oulad_reference["hashes"]
+
+    # during a later run's dbt build: a session of the test holds silver.oulad_student_vle, so dbt's swap of
+    # the rebuilt table waits, visibly, and the restart lands while dbt is mid-model
+    holder = db.connect(autocommit=False)
+    with holder.cursor() as cur:
+        cur.execute("lock table silver.oulad_student_vle in access exclusive mode")
+    waiting = ActivityObserver(db, "wait_event_type = 'Lock' and query ilike '%oulad_student_vle%'")
+    try:
+        output, code = run_with_restart(env, "dbt", waiting, restart, tmp_path / "dbt.log")
+    finally:
+        try:
+            holder.close()
+        except Exception:
+            pass  # its connection ended with the restart
+    assert code == 1, output[-3000:]  # failed as a run: not killed, not crashed
+    failure = output[output.index("STEP FAILED"):] if "STEP FAILED" in output else ""
+    assert LOST_CONNECTION.search(failure), f"no step error says the connection was lost:\n{failure[:3000] or output[-3000:]}"
+
+    rerun = run_graph(OULAD_GROUPS, env)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert table_hashes(db) == oulad_reference["hashes"]
