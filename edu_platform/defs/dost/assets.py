@@ -38,11 +38,21 @@ def dost_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
         context,
         dlt,
         SOURCE,
-        dost_source(window_start=window.start, window_end=window.end),
+        dost_source(window_start=window.start, window_end=window.end, first_load=tables_not_in_bronze()),
         source_label=f"Dost source database {source_warehouse().display_name()}",
         loader_file_format="csv",
     )
     index_bronze()
+
+
+def tables_not_in_bronze() -> frozenset:
+    """Tables with nothing in bronze yet: their first load needs no merge (and no staging copy)."""
+    with get_warehouse().cursor() as cur:
+        cur.execute(
+            "select t from unnest(%s::text[]) t where to_regclass(%s || '.' || %s || '_' || t) is null",
+            (list(TABLES), BRONZE_SCHEMA, SOURCE),
+        )
+        return frozenset(r[0] for r in cur.fetchall())
 
 
 def index_bronze() -> None:

@@ -76,8 +76,13 @@ def dost_source(
     declared: bool = False,
     table_backend: Optional[str] = None,
     lag: Optional[float] = None,
+    first_load: frozenset = frozenset(),
 ):
-    """One resource per table; a window [start, end) limits the windowed tables (its start moved back by the lag)."""
+    """One resource per table; a window [start, end) limits the windowed tables (its start moved back by the lag).
+
+    Tables in `first_load` (not yet in bronze) are appended by COPY straight into their bronze table; the
+    others merge on the key through dlt's staging copy. A first load killed half-way is made whole by the
+    next run, whose merge replaces every key of its window."""
     chosen = table_backend or backend()
     if declared:
         engine = sa.create_engine(_DECLARED_URL)
@@ -88,10 +93,10 @@ def dost_source(
         cx_url = db.dlt_credentials()
     lag_td = dt.timedelta(hours=lag_hours() if lag is None else lag)
     for table, (key, cursor) in TABLES.items():
-        yield _table_resource(engine, cx_url, chosen, table, key, cursor, window_start, window_end, lag_td)
+        yield _table_resource(engine, cx_url, chosen, table, key, cursor, window_start, window_end, lag_td, table in first_load)
 
 
-def _table_resource(engine, cx_url, chosen, table, key, cursor, start, end, lag):
+def _table_resource(engine, cx_url, chosen, table, key, cursor, start, end, lag, append=False):
     incremental, adapter = None, None
     windowed = cursor is not None and start is not None and end is not None
     if windowed and table == "users":
@@ -117,7 +122,7 @@ def _table_resource(engine, cx_url, chosen, table, key, cursor, start, end, lag)
         reflection_level="full",
         excluded_columns=["phone"] if is_experience else None,
         query_adapter_callback=_select_phone_too if is_experience else adapter,
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        write_disposition="append" if append else {"disposition": "merge", "strategy": "delete-insert"},
         primary_key=key,
     )
     resource.apply_hints(table_name=bronze_table(SOURCE, table), file_format="csv")
