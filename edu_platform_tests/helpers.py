@@ -1,6 +1,15 @@
 """Running real materializations in tests and reading what they did."""
 
+import socket
+
 from dagster import AssetKey, DagsterInstance
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def materialize_selection(selection, instance=None, partition_key=None, tags=None):

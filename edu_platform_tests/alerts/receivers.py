@@ -3,7 +3,6 @@ both on 127.0.0.1. The webhook can be stopped and restarted on the same port to 
 
 import email
 import json
-import socket
 import threading
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,11 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from edu_platform_tests.helpers import free_port
 
 
 class WebhookReceiver:

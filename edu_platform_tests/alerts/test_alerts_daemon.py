@@ -2,23 +2,16 @@
 OULAD job over files with duplicated keys; the failed check shows on its asset in the UI's API and
 reaches a local webhook within about one sensor interval, once."""
 
-import os
-import shutil
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from dagster_graphql import DagsterGraphQLClient
 
 from edu_platform.defs.alerts.sensors import SENSOR_INTERVAL_SECONDS
 from edu_platform.defs.oulad.generator import generate
-from edu_platform_tests.alerts.receivers import WebhookReceiver, free_port
+from edu_platform_tests.alerts.receivers import WebhookReceiver
 from edu_platform_tests.conftest import SESSION_DIR, make_database
-
-ROOT = Path(__file__).resolve().parents[2]
+from edu_platform_tests.dagster_dev import running_dagster_dev
 
 
 @pytest.fixture(scope="module")
@@ -40,53 +33,17 @@ def broken_oulad(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def daemon(webhook, broken_oulad):
-    home = SESSION_DIR / "alerts_dagster_home"
-    home.mkdir(exist_ok=True)
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
-    warehouse, storage = make_database("alerts_daemon_wh"), make_database("alerts_daemon_dagster")
-    port = free_port()
-    log = SESSION_DIR / "alerts_dagster_dev.log"
+    warehouse = make_database("alerts_daemon_wh")
     env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "EDU_DAGSTER_STORAGE_URL": storage.sqlalchemy_url(),
-        "EDU_DAGSTER_ARTIFACTS_DIR": str(home / "artifacts"),
-        "EDU_DAGSTER_COMPUTE_LOGS_DIR": str(home / "compute_logs"),
-        "EDU_DAGSTER_UI_URL": f"http://127.0.0.1:{port}",
         "EDU_WAREHOUSE_URL": warehouse.libpq_url(),
         **warehouse.dbt_env(),
-        "EDU_DLT_PIPELINES_DIR": str(home / "dlt"),
+        "EDU_DLT_PIPELINES_DIR": str(SESSION_DIR / "alerts_dlt"),
         "OULAD_SOURCE": str(broken_oulad),
         "EDU_SENSORS_RUNNING": "1",
         "EDU_ALERT_WEBHOOK_URL": webhook.url,
     }
-    dagster = str(Path(sys.executable).with_name("dagster"))
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [dagster, "dev", "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=lambda: (signal.signal(signal.SIGINT, signal.SIG_DFL), signal.signal(signal.SIGTERM, signal.SIG_DFL)),
-        )
-    client = DagsterGraphQLClient("127.0.0.1", port_number=port, timeout=60)
-    try:
-        deadline = time.time() + 240
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"dagster dev exited: {log.read_text()[-3000:]}")
-            try:
-                client._execute("{ version }")
-                break
-            except Exception:
-                if time.time() > deadline:
-                    raise RuntimeError(f"dagster dev did not come up: {log.read_text()[-3000:]}")
-                time.sleep(1)
-        yield client, log
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-        except Exception:
-            os.killpg(process.pid, signal.SIGKILL)
+    with running_dagster_dev("alerts", env) as server:
+        yield DagsterGraphQLClient("127.0.0.1", port_number=server.port, timeout=60), server.log
 
 
 def _wait(predicate, seconds, what, log):

@@ -1,40 +1,9 @@
 """A real `dagster dev` (webserver + daemon) on 127.0.0.1 for the operator's-path tests."""
 
-import json
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-from edu_platform_tests.conftest import SESSION_DIR, make_database
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class DagsterDev:
-    def __init__(self, url: str, home: Path, log: Path):
-        self.url, self.home, self.log = url, home, log
-
-    def graphql(self, query: str, variables: dict | None = None) -> dict:
-        body = json.dumps({"query": query, "variables": variables or {}}).encode()
-        request = urllib.request.Request(f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            payload = json.loads(response.read())
-        assert "errors" not in payload, payload["errors"]
-        return payload["data"]
+from edu_platform_tests.conftest import make_database
+from edu_platform_tests.dagster_dev import running_dagster_dev
 
 
 @pytest.fixture(scope="session")
@@ -63,49 +32,9 @@ def operator_sources(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def dagster_dev(warehouse, operator_sources):
-    """`dagster dev` with its own instance storage database, stopped (process group) at the end."""
-    home = SESSION_DIR / "dagster_home"
-    home.mkdir(exist_ok=True)
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
-    storage = make_database("dagster")
-    port = _free_port()
-    log = SESSION_DIR / "dagster_dev.log"
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "EDU_DAGSTER_STORAGE_URL": storage.sqlalchemy_url(),
-        "EDU_DAGSTER_ARTIFACTS_DIR": str(home / "artifacts"),
-        "EDU_DAGSTER_COMPUTE_LOGS_DIR": str(home / "compute_logs"),
-        "EDU_DAGSTER_UI_URL": f"http://127.0.0.1:{port}",
-    }
-    env.update(_warehouse_env(warehouse))
-    dagster = str(Path(sys.executable).with_name("dagster"))
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [dagster, "dev", "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=lambda: (signal.signal(signal.SIGINT, signal.SIG_DFL), signal.signal(signal.SIGTERM, signal.SIG_DFL)),
-        )
-    server = DagsterDev(f"http://127.0.0.1:{port}", home, log)
-    try:
-        deadline = time.time() + 180
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"dagster dev exited: {log.read_text()[-3000:]}")
-            try:
-                if server.graphql("{ version }")["version"]:
-                    break
-            except Exception:
-                if time.time() > deadline:
-                    raise RuntimeError(f"dagster dev did not come up: {log.read_text()[-3000:]}")
-                time.sleep(1)
+    """`dagster dev` over the session's warehouse and the three small sources."""
+    with running_dagster_dev("operator", _warehouse_env(warehouse)) as server:
         yield server
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-        except Exception:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _warehouse_env(wh) -> dict:
