@@ -34,15 +34,16 @@ dost_weekly_partitions = weekly_partitions(first_week())
 def dost_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
     window = context.partition_time_window
     context.log.info(f"Dost window [{window.start}, {window.end}) read from {lag_hours():g} h before its start")
+    first_load = tables_not_in_bronze()
     yield from run_bronze_load(
         context,
         dlt,
         SOURCE,
-        dost_source(window_start=window.start, window_end=window.end, first_load=tables_not_in_bronze()),
+        dost_source(window_start=window.start, window_end=window.end, first_load=first_load),
         source_label=f"Dost source database {source_warehouse().display_name()}",
         loader_file_format="csv",
     )
-    index_bronze()
+    index_bronze(analyze=first_load)
 
 
 def tables_not_in_bronze() -> frozenset:
@@ -55,8 +56,10 @@ def tables_not_in_bronze() -> frozenset:
         return frozenset(r[0] for r in cur.fetchall())
 
 
-def index_bronze() -> None:
-    """dlt creates bronze tables without indexes: the merge's delete looks keys up and silver reads by window."""
+def index_bronze(analyze: frozenset = frozenset()) -> None:
+    """dlt creates bronze tables without indexes: the merge's delete looks keys up and silver reads by window.
+    Tables just loaded for the first time are analyzed too, so the next week's merge plans an index lookup
+    of its few keys instead of a scan of the whole history."""
     with get_warehouse().cursor() as cur:
         for table, (key, cursor) in TABLES.items():
             relation = bronze_table(SOURCE, table)
@@ -69,6 +72,8 @@ def index_bronze() -> None:
                         sql.Identifier(f"{relation}_{column}"), sql.Identifier(BRONZE_SCHEMA, relation), sql.Identifier(column)
                     )
                 )
+            if table in analyze:
+                cur.execute(sql.SQL("analyze {}").format(sql.Identifier(BRONZE_SCHEMA, relation)))
 
 
 dost_bronze_checks = bronze_checks(SOURCE, CONTRACTS)
