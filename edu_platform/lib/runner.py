@@ -41,11 +41,20 @@ class RunSummary:
                     self.checks_passed += 1
                 else:
                     severity = "ERROR" if ev.severity == AssetCheckSeverity.ERROR else "WARN"
-                    self.checks_failed.append((ev.asset_key.to_user_string(), ev.check_name, severity, ev.description or ""))
+                    self.checks_failed.append((ev.asset_key.to_user_string(), ev.check_name, severity, _describe(ev)))
             elif event.event_type_value == "STEP_FAILURE":
                 error = event.event_specific_data.error
                 message = error.message.strip().splitlines()[0] if error else ""
                 self.failed_steps.append(f"{label}: {event.step_key}: {message}")
+
+
+def _describe(evaluation) -> str:
+    """The check's own description, else the failing-row count dbt tests report in their metadata."""
+    if evaluation.description:
+        return evaluation.description
+    metadata = evaluation.metadata or {}
+    count = metadata.get("dagster_dbt/failed_row_count") or metadata.get("failing_rows")
+    return f"{count.value} failing rows" if count is not None else ""
 
 
 def _partition_groups(defs, selection: AssetSelection):
