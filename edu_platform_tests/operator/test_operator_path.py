@@ -176,7 +176,7 @@ def test_browser_shows_the_asset_graph(dagster_dev, session_dir):
                 for layer in ("bronze", "silver", "gold"):
                     page.locator(f'text="{source}_{layer}" >> visible=true').first.wait_for(timeout=60_000)
             page.screenshot(path=str(artefacts / "lineage.png"))
-            page.locator(".CodeMirror").first.click()  # the asset-selection editor
+            _click_past_dialogs(page, page.locator(".CodeMirror").first)  # the asset-selection editor
             page.keyboard.type('group:"oulad_gold"')
             page.keyboard.press("Enter")
             page.locator(f'text="{gold[0]}" >> visible=true').first.wait_for(timeout=60_000)
@@ -192,7 +192,27 @@ def test_browser_shows_the_asset_graph(dagster_dev, session_dir):
     assert (artefacts / "oulad_gold_graph.png").stat().st_size > 10_000
 
 
-def _dismiss_community_dialog(page) -> None:
+def _dismiss_community_dialog(page, wait_ms: int = 3000) -> None:
+    """The first-visit 'Join the Dagster community' dialog, which can open a few seconds after a page loads."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     skip = page.get_by_role("button", name="Skip")
-    if skip.count():
-        skip.first.click()
+    try:
+        skip.first.wait_for(state="visible", timeout=wait_ms)
+    except PlaywrightTimeout:
+        return
+    skip.first.click()
+    page.locator(".bp5-overlay-backdrop").first.wait_for(state="detached", timeout=10_000)
+
+
+def _click_past_dialogs(page, target, attempts: int = 3) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        _dismiss_community_dialog(page, wait_ms=1000)
+        try:
+            target.click(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
