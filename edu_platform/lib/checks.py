@@ -36,8 +36,8 @@ def _relation(source: str, table: str) -> sql.Composable:
     return sql.Identifier(BRONZE_SCHEMA, bronze_table(source, table))
 
 
-def _exists(cur, source: str, table: str) -> bool:
-    cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{BRONZE_SCHEMA}.{bronze_table(source, table)}",))
+def _exists(cur, source: str, table: str, schema: str = BRONZE_SCHEMA) -> bool:
+    cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{schema}.{bronze_table(source, table)}",))
     return cur.fetchone()[0]
 
 
@@ -59,8 +59,7 @@ def duplicate_keys(source: str, contract: TableContract) -> AssetCheckResult:
         dup_keys, dup_rows, sample = _duplicates(cur, _relation(source, contract.table), contract.keys)
         where = ""
         if contract.unique_in_source:
-            cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{STAGING_SCHEMA}.{bronze_table(source, contract.table)}",))
-            if cur.fetchone()[0]:
+            if _exists(cur, source, contract.table, STAGING_SCHEMA):
                 staged = _duplicates(cur, sql.Identifier(STAGING_SCHEMA, bronze_table(source, contract.table)), contract.keys)
                 if staged[0]:
                     where = f"; {staged[0]} of them repeated within the last load (the source repeats them; bronze kept one version)"

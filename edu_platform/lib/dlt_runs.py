@@ -6,6 +6,7 @@ from typing import Callable, Iterator, Optional
 from dagster import AssetExecutionContext
 from dagster_dlt import DagsterDltResource
 
+from edu_platform.lib.alerting import redact
 from edu_platform.lib.dlt_pipelines import EduDltTranslator, bronze_pipeline
 from edu_platform.lib.landed_files import LandedFileError
 
@@ -42,9 +43,6 @@ def run_bronze_load(
         raise user_error from exc
 
 
-_CREDENTIALS = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
-
-
 class SourceReadError(RuntimeError):
     """Reading a source failed (down, refused, a table missing); the message names the source."""
 
@@ -55,7 +53,7 @@ def _source_error(exc: BaseException, source_label: Optional[str]) -> Optional[S
     root = exc
     while root.__cause__ is not None or root.__context__ is not None:
         root = root.__cause__ or root.__context__
-    detail = _CREDENTIALS.sub(r"\1***@", " ".join(str(root).split()))[:500] or type(root).__name__
+    detail = redact(" ".join(str(root).split()))[:500] or type(root).__name__
     if type(root).__name__ == "NoSuchTableError":
         detail = f"table {detail} does not exist"
     return SourceReadError(f"{source_label}: extract failed: {type(root).__name__}: {detail}")

