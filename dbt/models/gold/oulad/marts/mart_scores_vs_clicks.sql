@@ -1,7 +1,7 @@
 -- Per registration: total clicks against average assessment score, with the final result.
 with clicks as (
     select presentation_key, id_student, sum(sum_click) as total_clicks
-    from {{ ref('fct_vle_interactions') }} group by 1, 2
+    from {{ ref('fct_vle_interactions') }} group by id_student, presentation_key  -- integer key first: cheaper
 ),
 scores as (
     select presentation_key, id_student, avg(score) as avg_score, count(*) as submissions
