@@ -1,5 +1,7 @@
 """dlt, one way for every source: the pipeline factory and the Dagster translator."""
 
+from urllib.parse import quote
+
 import dlt
 from dagster import AssetKey, AssetSpec
 from dagster_dlt import DagsterDltTranslator
@@ -9,6 +11,12 @@ from edu_platform.lib.settings import dlt_pipelines_dir
 from edu_platform.lib.warehouse import get_warehouse
 
 BRONZE_SCHEMA = "bronze"
+
+# Settings for dlt's own sessions with the warehouse. A merge deletes the staged keys from bronze with
+# `WHERE EXISTS (staging)`; PostgreSQL unique-ifies them in a hash table and then probes the key's index in
+# hash order. Sorted instead, the probes walk the index in order: a week's merge into the 10.6 M-row Dost
+# campaign history deletes its 135 K keys in 0.4 s instead of 0.9 s (2.3 s with a cold cache).
+LOAD_SESSION_OPTIONS = "-cenable_hashagg=off"  # no blank: dlt re-encodes a blank as "+"
 
 
 def bronze_table(source: str, table: str) -> str:
@@ -20,7 +28,9 @@ def bronze_pipeline(source: str, suffix: str = "") -> dlt.Pipeline:
     """A pipeline into the warehouse's bronze schema. `suffix` separates runs that must not share state."""
     return dlt.pipeline(
         pipeline_name=f"edu_{source}{suffix}",
-        destination=dlt.destinations.postgres(credentials=get_warehouse().dlt_credentials()),
+        destination=dlt.destinations.postgres(
+            credentials=f"{get_warehouse().dlt_credentials()}?options={quote(LOAD_SESSION_OPTIONS)}"
+        ),
         dataset_name=BRONZE_SCHEMA,
         pipelines_dir=str(dlt_pipelines_dir()),
     )

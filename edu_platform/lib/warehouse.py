@@ -159,6 +159,10 @@ EMBEDDED_SETTINGS = {
     "checkpoint_timeout": "15min",
     "work_mem": "256MB",
     "maintenance_work_mem": "1GB",
+    # data on local disk and mostly in the OS cache: a random read costs about a sequential one (the usual
+    # SSD setting). At the default 4 a weekly merge hash-joined its 135 K staged keys against the whole
+    # 10.6 M-row history (5.1 s) instead of looking them up in the key's index (1.6 s).
+    "random_page_cost": "1.1",
 }
 
 

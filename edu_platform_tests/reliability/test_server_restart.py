@@ -72,12 +72,13 @@ def test_restart_mid_run_loses_nothing(private_server, oulad_reference, oulad_fo
     assert LOST_CONNECTION.search(output), output[-3000:]
     assert table_hashes(db) == oulad_reference["hashes"]
 
-    # during a later run's dbt build: a session of the test holds silver.oulad_student_vle, so dbt's swap of
-    # the rebuilt table waits, visibly, and the restart lands while dbt is mid-model
+    # during a later run's dbt build: a session of the test holds gold.fct_vle_interactions, so dbt's swap of
+    # the rebuilt table waits, visibly, and the restart lands while dbt is mid-model (a table, not a view:
+    # locking a view locks the bronze tables under it, and the run would wait in its bronze load instead)
     holder = db.connect(autocommit=False)
     with holder.cursor() as cur:
-        cur.execute("lock table silver.oulad_student_vle in access exclusive mode")
-    waiting = ActivityObserver(db, "wait_event_type = 'Lock' and query ilike '%oulad_student_vle%'")
+        cur.execute("lock table gold.fct_vle_interactions in access exclusive mode")
+    waiting = ActivityObserver(db, "wait_event_type = 'Lock' and query ilike '%fct_vle_interactions%'")
     try:
         output, code = run_with_restart(env, "dbt", waiting, restart, tmp_path / "dbt.log")
     finally:

@@ -41,7 +41,7 @@ def dost_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
         SOURCE,
         dost_source(window_start=window.start, window_end=window.end, first_load=first_load),
         source_label=f"Dost source database {source_warehouse().display_name()}",
-        loader_file_format="csv",
+        loader_file_format="parquet",
     )
     index_bronze(analyze=first_load)
 
@@ -61,12 +61,16 @@ def index_bronze(analyze: frozenset = frozenset()) -> None:
     Tables just loaded for the first time are analyzed too, so the next week's merge plans an index lookup
     of its few keys instead of a scan of the whole history."""
     with get_warehouse().cursor() as cur:
+        cur.execute("select indexname from pg_indexes where schemaname = %s", (BRONZE_SCHEMA,))
+        existing = {r[0] for r in cur.fetchall()}
         for table, (key, cursor) in TABLES.items():
             relation = bronze_table(SOURCE, table)
             cur.execute("select to_regclass(%s)", (f"{BRONZE_SCHEMA}.{relation}",))
             if cur.fetchone()[0] is None:
                 continue
             for column in dict.fromkeys(c for c in (key, cursor, "created_on" if table == "users" else None) if c):
+                if f"{relation}_{column}" in existing:
+                    continue  # even `if not exists` queues behind autovacuum for its lock (1 s a week)
                 cur.execute(
                     sql.SQL("create index if not exists {} on {} ({})").format(
                         sql.Identifier(f"{relation}_{column}"), sql.Identifier(BRONZE_SCHEMA, relation), sql.Identifier(column)

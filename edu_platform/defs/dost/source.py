@@ -125,7 +125,7 @@ def _table_resource(engine, cx_url, chosen, table, key, cursor, start, end, lag,
         write_disposition="append" if append else {"disposition": "merge", "strategy": "delete-insert"},
         primary_key=key,
     )
-    resource.apply_hints(table_name=bronze_table(SOURCE, table), file_format="csv")
+    resource.apply_hints(table_name=bronze_table(SOURCE, table), file_format="parquet")
     if is_experience:
         resource.add_map(_phones_hashed)
     return resource
