@@ -201,11 +201,16 @@ def _wait_until_accepting(wh: Warehouse, attempts: int = 20) -> None:
 
 
 def _tune(wh: Warehouse) -> bool:
-    """Apply EMBEDDED_SETTINGS; True when a restart is needed for them to take effect."""
+    """Apply the EMBEDDED_SETTINGS not yet in postgresql.auto.conf (usually none: no rewrite, no reload at every
+    process start); True when a restart is needed for them to take effect."""
     with wh.cursor() as cur:
-        for name, value in EMBEDDED_SETTINGS.items():
+        cur.execute("SELECT name, setting FROM pg_file_settings WHERE sourcefile LIKE '%%postgresql.auto.conf'")
+        applied = dict(cur.fetchall())
+        missing = {name: value for name, value in EMBEDDED_SETTINGS.items() if applied.get(name) != value}
+        for name, value in missing.items():
             cur.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
-        cur.execute("SELECT pg_reload_conf()")
+        if missing:
+            cur.execute("SELECT pg_reload_conf()")
         cur.execute("SELECT current_setting('wal_level') <> %s", (EMBEDDED_SETTINGS["wal_level"],))
         return cur.fetchone()[0]
 
