@@ -3,9 +3,11 @@
 from urllib.parse import quote
 
 import dlt
+import pyarrow.parquet as pq
 from dagster import AssetKey, AssetSpec
 from dagster_dlt import DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
+from dlt.destinations.impl.postgres.postgres import PostgresClient, PostgresParquetCopyJob
 
 from edu_platform.lib.settings import dlt_pipelines_dir
 from edu_platform.lib.warehouse import get_warehouse
@@ -24,12 +26,37 @@ def bronze_table(source: str, table: str) -> str:
     return f"{source}_{table}"
 
 
+class _ParquetCopyJob(PostgresParquetCopyJob):
+    """A table with no rows in its window (a quiet week, a week not yet begun) gets an empty parquet file; dlt's
+    ADBC copy fails on it ("Must pass schema, or at least one RecordBatch"). Nothing to copy is a success: the
+    table is still created (on a first load) and its merge still runs."""
+
+    def run(self) -> None:
+        if pq.ParquetFile(self._file_path).metadata.num_rows:
+            super().run()
+
+
+class _PostgresClient(PostgresClient):
+    def create_load_job(self, table, file_path: str, load_id: str, restore: bool = False):
+        job = super().create_load_job(table, file_path, load_id, restore)
+        return _ParquetCopyJob(file_path) if type(job) is PostgresParquetCopyJob else job
+
+
+class WarehousePostgres(dlt.destinations.postgres):
+    """dlt's postgres destination, with empty parquet files loaded as nothing (see _ParquetCopyJob)."""
+
+    @property
+    def client_class(self):
+        return _PostgresClient
+
+
 def bronze_pipeline(source: str, suffix: str = "") -> dlt.Pipeline:
     """A pipeline into the warehouse's bronze schema. `suffix` separates runs that must not share state."""
     return dlt.pipeline(
         pipeline_name=f"edu_{source}{suffix}",
-        destination=dlt.destinations.postgres(
-            credentials=f"{get_warehouse().dlt_credentials()}?options={quote(LOAD_SESSION_OPTIONS)}"
+        destination=WarehousePostgres(
+            credentials=f"{get_warehouse().dlt_credentials()}?options={quote(LOAD_SESSION_OPTIONS)}",
+            destination_name="postgres",
         ),
         dataset_name=BRONZE_SCHEMA,
         pipelines_dir=str(dlt_pipelines_dir()),

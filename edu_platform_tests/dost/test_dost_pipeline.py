@@ -24,6 +24,8 @@ from edu_platform_tests.helpers import check_results, materialize_selection, ste
 DOST = AssetSelection.groups("dost_bronze", "dost_silver", "dost_gold")
 START, WEEKS, SCALE = "2019-12-02", 8, 0.4
 FIRST_PARTITION, LAST_PARTITION, APPENDED_PARTITION = "2019-12-02", "2020-01-20", "2020-01-27"
+# weeks with no calls, users or experiences in the source: before its first week and after its last
+BEFORE_SOURCE_PARTITION, QUIET_PARTITION = "2019-11-25", "2020-02-10"
 TABLES = ("users", "experience", "programseq", "content", "campaign")
 GOLD = (
     "mainfact", "agg_month", "hml_month", "cohort_hml", "channel_attribution", "dost_daily_calls",
@@ -368,6 +370,41 @@ def test_weekly_increments_equal_a_rebuild_from_scratch(env, rerun, tmp_path):
     finally:
         mp.undo()
     assert rebuilt == rerun["gold"]
+
+
+def test_a_week_without_rows_loads_nothing_and_changes_nothing(env, rerun):
+    """A quiet week reads empty windows (dlt writes empty parquet files, which its ADBC copy rejects)."""
+    wh = env["warehouse"]
+    counts = {t: wh.scalar(f"select count(*) from bronze.dost_{t}") for t in TABLES}
+    result = materialize_selection(DOST, instance=env["instance"], partition_key=QUIET_PARTITION)
+    assert result.success, step_errors(result)
+    assert failed_checks(result) == {}
+    assert {t: wh.scalar(f"select count(*) from bronze.dost_{t}") for t in TABLES} == counts
+    assert gold_snapshot(wh) == rerun["gold"]
+
+
+def test_a_first_load_of_an_empty_week_creates_empty_bronze_tables(env, tmp_path):
+    """The first week loaded may hold no rows (DOST_FIRST_WEEK before the data starts): the bronze tables are
+    still created, with the source's columns, so silver and the next week have them."""
+    fresh = make_database("dost_empty_first")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EDU_WAREHOUSE_URL", fresh.libpq_url())
+    mp.setenv("EDU_DLT_PIPELINES_DIR", str(tmp_path / "dlt"))
+    try:
+        result = materialize_selection(
+            AssetSelection.groups("dost_bronze"), instance=DagsterInstance.ephemeral(), partition_key=BEFORE_SOURCE_PARTITION
+        )
+        assert result.success, step_errors(result)
+        assert failed_checks(result) == {}
+        src = env["source"]
+        for table in TABLES:
+            expected = src.scalar(f"select count(*) from {table}") if table in ("programseq", "content") else 0
+            assert fresh.scalar(f"select count(*) from bronze.dost_{table}") == expected, table
+        columns = {r[0] for r in fresh.rows(
+            "select column_name from information_schema.columns where table_schema = 'bronze' and table_name = 'dost_campaign'")}
+        assert {"id", "user_id", "status", "listen_secs", "updated_at"} <= columns
+    finally:
+        mp.undo()
 
 
 def test_weekly_schedule_requests_the_week_just_ended():
