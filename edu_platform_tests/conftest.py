@@ -25,6 +25,8 @@ for variable in ("OULAD_SOURCE", "DOST_SOURCE_URL", "UDACITY_SOURCE", "EDU_ALERT
 from edu_platform.lib import warehouse as _warehouse  # noqa: E402
 
 _SERVER = _warehouse.Warehouse.from_url(_SERVER_URL).with_database("postgres") if _SERVER_URL else _warehouse.server()
+if not _SERVER_URL:  # xdist workers inherit the controller's EDU_WAREHOUSE_URL, and this mark with it
+    os.environ["EDU_TEST_ON_EMBEDDED_SERVER"] = "1"
 _CREATED: list = []
 
 

