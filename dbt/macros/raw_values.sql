@@ -5,10 +5,14 @@
     nullif(nullif(trim({{ column }}), '?'), '')
 {%- endmacro %}
 
+{% macro raw_untrimmed(column) -%}
+    nullif(nullif({{ column }}, '?'), '')
+{%- endmacro %}
+
 {% macro raw_int(column) -%}
-    (nullif(nullif({{ column }}, '?'), ''))::bigint
+    ({{ raw_untrimmed(column) }})::bigint
 {%- endmacro %}
 
 {% macro raw_numeric(column) -%}
-    (nullif(nullif({{ column }}, '?'), ''))::numeric
+    ({{ raw_untrimmed(column) }})::numeric
 {%- endmacro %}

@@ -208,7 +208,7 @@ def _tune(wh: Warehouse) -> bool:
     """Apply the EMBEDDED_SETTINGS not yet in postgresql.auto.conf (usually none: no rewrite, no reload at every
     process start); True when a restart is needed for them to take effect."""
     with wh.cursor() as cur:
-        cur.execute("SELECT name, setting FROM pg_file_settings WHERE sourcefile LIKE '%%postgresql.auto.conf'")
+        cur.execute("SELECT name, setting FROM pg_file_settings WHERE sourcefile LIKE '%postgresql.auto.conf'")
         applied = dict(cur.fetchall())
         missing = {name: value for name, value in EMBEDDED_SETTINGS.items() if applied.get(name) != value}
         for name, value in missing.items():
