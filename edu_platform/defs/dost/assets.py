@@ -57,23 +57,37 @@ def tables_not_in_bronze() -> frozenset:
 
 
 def index_bronze(analyze: frozenset = frozenset()) -> None:
-    """dlt creates bronze tables without indexes: the merge's delete looks keys up and silver reads by window.
+    """dlt creates bronze tables without indexes. The merge's delete looks keys up: a btree on the key. Silver
+    reads a week by its window columns, and bronze grows in that order (a week's rows arrive together): BRIN,
+    which costs next to nothing to keep up (a btree on updated_at took 0.65 s of a week's 1.25 s merge).
     Tables just loaded for the first time are analyzed too, so the next week's merge plans an index lookup
     of its few keys instead of a scan of the whole history."""
     with get_warehouse().cursor() as cur:
-        cur.execute("select indexname from pg_indexes where schemaname = %s", (BRONZE_SCHEMA,))
-        existing = {r[0] for r in cur.fetchall()}
+        cur.execute(
+            "select c.relname, am.amname from pg_index i join pg_class c on c.oid = i.indexrelid"
+            " join pg_am am on am.oid = c.relam join pg_namespace n on n.oid = c.relnamespace where n.nspname = %s",
+            (BRONZE_SCHEMA,),
+        )
+        existing = dict(cur.fetchall())
         for table, (key, cursor) in TABLES.items():
             relation = bronze_table(SOURCE, table)
             cur.execute("select to_regclass(%s)", (f"{BRONZE_SCHEMA}.{relation}",))
             if cur.fetchone()[0] is None:
                 continue
-            for column in dict.fromkeys(c for c in (key, cursor, "created_on" if table == "users" else None) if c):
-                if f"{relation}_{column}" in existing:
+            window_columns = [c for c in (cursor, "created_on" if table == "users" else None) if c]
+            for column, method in [(key, "btree"), *((c, "brin") for c in window_columns if c != key)]:
+                name = f"{relation}_{column}"
+                if existing.get(name) == method:
                     continue  # even `if not exists` queues behind autovacuum for its lock (1 s a week)
+                if name in existing:  # a btree from an earlier version of this platform
+                    cur.execute(sql.SQL("drop index {}").format(sql.Identifier(BRONZE_SCHEMA, name)))
+                # autosummarize: autovacuum summarizes each new block range as it fills, so the weeks after it
+                # do not pile up unsummarized (read in full by every window query)
+                options = sql.SQL(" with (autosummarize = on)" if method == "brin" else "")
                 cur.execute(
-                    sql.SQL("create index if not exists {} on {} ({})").format(
-                        sql.Identifier(f"{relation}_{column}"), sql.Identifier(BRONZE_SCHEMA, relation), sql.Identifier(column)
+                    sql.SQL("create index if not exists {} on {} using {} ({}){}").format(
+                        sql.Identifier(name), sql.Identifier(BRONZE_SCHEMA, relation), sql.SQL(method), sql.Identifier(column),
+                        options,
                     )
                 )
             if table in analyze:
