@@ -197,6 +197,10 @@ def _enrollment_sql(seed: int, scale: float, start: str, day_from: int, day_to: 
 def _calls_sql(seed: int, day_from: str, day_to: str) -> str:
     """Every call (original and corrected version) with a call day in [day_from, day_to) (SQL date expressions).
 
+    A call's draws hash its `call_key` (enrollment and place in the program). Its `id` is what a transactional
+    table's serial key would be: 1, 2, 3 ... in the order the calls were placed (call day, then attempt time),
+    counted from the first call ever, so a chunk of days numbers its calls as the whole history would.
+
     `offset 0` fences each step: without them PostgreSQL inlines the steps and re-evaluates a derived column
     (and its hashes) once per reference, which made the full-scale insert ten times slower."""
     u = lambda key, draw: _u(key, draw, seed)  # noqa: E731
@@ -208,7 +212,7 @@ def _calls_sql(seed: int, day_from: str, day_to: str) -> str:
         from {HIDDEN}.enrollment e
         where first_call_day < ({day_to}) and last_call_day >= ({day_from})
     ), c as (
-        select (e.user_id * 2 + e.slot) * 256 + k as id, k, e.user_id, e.slot, e.program_id,
+        select (e.user_id * 2 + e.slot) * 256 + k as call_key, k, e.user_id, e.slot, e.program_id,
             case when e.change_seq is not null and k >= e.change_seq
                  then e.user_id * 4 + e.slot * 2 + 1 else e.user_id * 4 + e.slot * 2 end as experience_id,
             e.program_id * 1000 + k + 1 as programseq_id,
@@ -218,10 +222,10 @@ def _calls_sql(seed: int, day_from: str, day_to: str) -> str:
         from e cross join lateral generate_series(e.k0, e.k1 - 1) k offset 0
     ), c1 as (
         select c.*,
-            call_day::timestamptz + (call_hour * 3600 + ({u('id', 21)} - 0.5) * 2400) * interval '1 second' as attempted,
+            call_day::timestamptz + (call_hour * 3600 + ({u('call_key', 21)} - 0.5) * 2400) * interval '1 second' as attempted,
             60 + floor(61 * {u('content_id', 40)})::int as duration,
             (call_day - signup_at::date) / 30 as m0,
-            {u('id', 22)} as r_status, {u('id', 23)} as r_pick, {u('id', 24)} as r_listen
+            {u('call_key', 22)} as r_status, {u('call_key', 23)} as r_pick, {u('call_key', 24)} as r_listen
         from c offset 0
     ), c2 as (
         select c1.*,
@@ -233,13 +237,13 @@ def _calls_sql(seed: int, day_from: str, day_to: str) -> str:
     ), c3 as (
         select c2.*,
             case when status0 = 'completed' then
-                case when {u('id', 31)} < 0.005 then duration + 1 + floor(3 * {u('id', 32)})::int
+                case when {u('call_key', 31)} < 0.005 then duration + 1 + floor(3 * {u('call_key', 32)})::int
                      else greatest(1, round(duration * least(1.0, greatest(0.03,
-                          listen * power({MONTHLY_LISTEN_FADE}, m0) + ({u('id', 25)} - 0.5) * 0.3))))::int end
+                          listen * power({MONTHLY_LISTEN_FADE}, m0) + ({u('call_key', 25)} - 0.5) * 0.3))))::int end
                  when status0 = 'missed' then 0 end as listen0,
-            case when status0 = 'completed' then attempted + (5 + 20 * {u('id', 26)}) * interval '1 second' end as start0,
-            {u('id', 27)} < {CORRECTION_P} as has_corr,
-            {u('id', 30)} < 0.01 as dirty
+            case when status0 = 'completed' then attempted + (5 + 20 * {u('call_key', 26)}) * interval '1 second' end as start0,
+            {u('call_key', 27)} < {CORRECTION_P} as has_corr,
+            {u('call_key', 30)} < 0.01 as dirty
         from c2 offset 0
     ), c4 as (
         select c3.*,
@@ -249,18 +253,25 @@ def _calls_sql(seed: int, day_from: str, day_to: str) -> str:
         from c3 offset 0
     ), c5 as (
         select c4.*,
-            updated0 + (3600 + {u('id', 28)} * 13 * 86400) * interval '1 second' as corr_at,
-            case when status1 = 'completed' then greatest(1, round(duration * {u('id', 29)}))::int else 0 end as listen1,
+            updated0 + (3600 + {u('call_key', 28)} * 13 * 86400) * interval '1 second' as corr_at,
+            case when status1 = 'completed' then greatest(1, round(duration * {u('call_key', 29)}))::int else 0 end as listen1,
             case when status1 = 'completed' then coalesce(start0, attempted + interval '12 seconds') end as start1
         from c4 offset 0
+    )
+    , placed_before as (
+        select coalesce(sum(least(n_calls, {_kidx(f'({day_from}) - first_call_day')})), 0)::bigint as n
+        from {HIDDEN}.enrollment where first_call_day < ({day_from})
+    ), c6 as (
+        select c5.*, (select n from placed_before) + row_number() over (order by call_day, attempted, call_key) as id
+        from c5
     )
     select id, experience_id, user_id, program_id, programseq_id, content_id, call_day, attempted,
         case when dirty and status0 = 'completed' then 'Completed' when dirty then upper(status0) || ' ' else status0 end as status0,
         start0, start0 + (listen0 + 2) * interval '1 second' as end0, listen0, updated0,
         has_corr, status1, start1, start1 + (listen1 + 2) * interval '1 second' as end1, listen1, corr_at,
-        case when {u('id', 33)} < {BATCH_COMMIT_P} then date_trunc('day', corr_at) + interval '26 hours'
+        case when {u('call_key', 33)} < {BATCH_COMMIT_P} then date_trunc('day', corr_at) + interval '26 hours'
              else corr_at end as commit_at
-    from c5
+    from c6
     """
 
 
@@ -417,7 +428,8 @@ def generate(
         ("experience", f"insert into experience {_experience_sql(f'created_on < {as_of_sql}')}"),
         ("campaign", f"""insert into campaign select {_campaign_row(as_of_sql)}
                          from ({_calls_sql(seed, f"date '{start}'", f"date '{as_of.isoformat()}'")}) calls
-                         where updated0 < {as_of_sql}"""),
+                         where updated0 < {as_of_sql}
+                         order by id"""),
         ("keys", KEYS),
         ("analyze", "analyze"),
     ]
