@@ -181,6 +181,12 @@ def test_generator_is_deterministic_and_append_equals_longer_history():
     for table in TABLES:
         assert table_hash(a, table) == table_hash(b, table), table
     assert b.scalar("select count(*) from listen_rate") > 0
+    # campaign ids are a serial key's: 1..N in the order the calls were placed
+    assert b.rows("select min(id), max(id) - count(*) from campaign") == [(1, 0)]
+    assert b.scalar(
+        "select count(*) from (select attempted_timestamp, lag(attempted_timestamp) over (order by id) as before"
+        " from campaign) c where attempted_timestamp < before"
+    ) == 0
     assert b.scalar("select count(distinct provider_number) from experience") >= 3
     # a phone change is a new experience row for the same user and program, with another number
     assert b.scalar(
@@ -237,6 +243,25 @@ def test_history_loads_and_checks_pass(env, history):
     assert wh.scalar("select count(*) from silver.dost_campaign") == src.scalar("select count(*) from campaign")
     assert wh.scalar("select count(*) from gold.mainfact") == src.scalar("select count(*) from campaign")
     assert wh.scalar("select count(distinct cohort_year) from gold.dim_dost_user") == 2
+
+
+def test_bronze_looks_keys_up_by_btree_and_windows_by_brin(env, history):
+    from edu_platform.defs.dost.assets import index_bronze
+
+    wh = env["warehouse"]
+
+    def methods():
+        return dict(wh.rows(
+            "select c.relname, am.amname from pg_index i join pg_class c on c.oid = i.indexrelid"
+            " join pg_am am on am.oid = c.relam where i.indrelid = 'bronze.dost_campaign'::regclass"
+        ))
+
+    assert methods() == {"dost_campaign_id": "btree", "dost_campaign_updated_at": "brin"}
+    # a warehouse indexed by an earlier version (a btree on updated_at) gets the BRIN on its next run
+    wh.scalar("drop index bronze.dost_campaign_updated_at;"
+              " create index dost_campaign_updated_at on bronze.dost_campaign (updated_at); select 1")
+    index_bronze()
+    assert methods() == {"dost_campaign_id": "btree", "dost_campaign_updated_at": "brin"}
 
 
 def test_no_clear_phone_number_in_silver_or_gold(env, history):
