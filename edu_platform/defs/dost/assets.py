@@ -43,7 +43,7 @@ def dost_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
         source_label=f"Dost source database {source_warehouse().display_name()}",
         loader_file_format="parquet",
     )
-    index_bronze(analyze=first_load)
+    index_bronze(vacuum=first_load)
 
 
 def tables_not_in_bronze() -> frozenset:
@@ -56,12 +56,14 @@ def tables_not_in_bronze() -> frozenset:
         return frozenset(r[0] for r in cur.fetchall())
 
 
-def index_bronze(analyze: frozenset = frozenset()) -> None:
+def index_bronze(vacuum: frozenset = frozenset()) -> None:
     """dlt creates bronze tables without indexes. The merge's delete looks keys up: a btree on the key. Silver
     reads a week by its window columns, and bronze grows in that order (a week's rows arrive together): BRIN,
     which costs next to nothing to keep up (a btree on updated_at took 0.65 s of a week's 1.25 s merge).
-    Tables just loaded for the first time are analyzed too, so the next week's merge plans an index lookup
-    of its few keys instead of a scan of the whole history."""
+    Tables just loaded for the first time are vacuumed and analyzed: the next week's merge plans an index
+    lookup of its few keys instead of a scan of the whole history, and the load pays for its own rows' hint
+    bits and visibility map (2 s for the 10.6 M-row history) instead of the next run that touches them (the
+    week after it: 0.35 s more) or autovacuum a minute later."""
     with get_warehouse().cursor() as cur:
         cur.execute(
             "select c.relname, am.amname from pg_index i join pg_class c on c.oid = i.indexrelid"
@@ -90,8 +92,8 @@ def index_bronze(analyze: frozenset = frozenset()) -> None:
                         options,
                     )
                 )
-            if table in analyze:
-                cur.execute(sql.SQL("analyze {}").format(sql.Identifier(BRONZE_SCHEMA, relation)))
+            if table in vacuum:
+                cur.execute(sql.SQL("vacuum (analyze) {}").format(sql.Identifier(BRONZE_SCHEMA, relation)))
 
 
 dost_bronze_checks = bronze_checks(SOURCE, CONTRACTS)
