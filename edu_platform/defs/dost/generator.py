@@ -257,8 +257,7 @@ def _calls_sql(seed: int, day_from: str, day_to: str) -> str:
             case when status1 = 'completed' then greatest(1, round(duration * {u('call_key', 29)}))::int else 0 end as listen1,
             case when status1 = 'completed' then coalesce(start0, attempted + interval '12 seconds') end as start1
         from c4 offset 0
-    )
-    , placed_before as (
+    ), placed_before as (
         select coalesce(sum(least(n_calls, {_kidx(f'({day_from}) - first_call_day')})), 0)::bigint as n
         from {HIDDEN}.enrollment where first_call_day < ({day_from})
     ), c6 as (
