@@ -53,21 +53,41 @@ def _register_partitions(instance) -> None:
             landing.register_partitions(instance)
 
 
-def _cmd_run(args) -> int:
-    from dagster import AssetSelection, DagsterInstance
+def _selection(text: str | None):
+    """The --select expression as an AssetSelection that matches at least one asset, else a ValueError."""
+    from dagster import AssetSelection
 
+    from edu_platform.definitions import defs
+
+    if not text:
+        return AssetSelection.all()
+    try:
+        selection = AssetSelection.from_string(text)
+        keys = selection.resolve(defs.resolve_asset_graph())
+    except Exception as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise ValueError(f"--select {text!r} is not a valid asset selection ({reason}); e.g. 'group:dost_gold', 'key:bronze/oulad/*'") from None
+    if not keys:
+        raise ValueError(f"--select {text!r} matches no asset; e.g. 'group:dost_gold', 'key:bronze/oulad/*'")
+    return selection
+
+
+def _cmd_run(args) -> int:
+    from dagster import DagsterInstance
+
+    from edu_platform.lib.roles import ensure_roles
     from edu_platform.lib.runner import format_summary, run_selection
     from edu_platform.lib.warehouse import export_environment
 
-    from edu_platform.lib.roles import ensure_roles
-
     ensure_roles(export_environment())
+    selection = _selection(args.select)
     _ensure_default_sources()
     instance = DagsterInstance.get()
     _register_partitions(instance)
-    selection = AssetSelection.from_string(args.select) if args.select else AssetSelection.all()
     summary = run_selection(selection, instance, partition=args.partition)
     print(format_summary(summary))
+    if summary.interrupted:
+        return 130
     return 0 if summary.ok else 1
 
 

@@ -5,10 +5,10 @@ import importlib
 import pkgutil
 
 from dagster import Definitions, in_process_executor
-from dagster_dlt import DagsterDltResource
 
 import edu_platform.defs as defs_package
 from edu_platform.lib.dbt import dbt_resource
+from edu_platform.lib.dlt_resource import WarehouseDltResource
 
 
 
@@ -28,6 +28,6 @@ def _folder_definitions() -> list[Definitions]:
 
 defs = Definitions.merge(
     # In-process execution: a step subprocess costs ~12 s of imports and dbt parsing on 2 cores.
-    Definitions(resources={"dlt": DagsterDltResource(), "dbt": dbt_resource()}, executor=in_process_executor),
+    Definitions(resources={"dlt": WarehouseDltResource(), "dbt": dbt_resource()}, executor=in_process_executor),
     *_folder_definitions(),
 )

@@ -10,8 +10,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
-from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, PartitionsDefinition
+from dagster import AssetCheckResult, AssetExecutionContext, AssetKey, BackfillPolicy, PartitionsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 from packaging import version
 
 from edu_platform.lib.settings import dbt_project_dir
@@ -133,10 +134,39 @@ def build_dbt_assets(
     )
     def _assets(context: AssetExecutionContext, dbt: DbtCliResource):
         export_environment()
+        # a test runs with a build when all its parents are built by it or upstream of it: selecting the calendar
+        # alone never runs another source's relationship test against it
+        os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
         args = ["build"]
         dbt_vars = vars_fn(context)
         if dbt_vars:
             args += ["--vars", json.dumps(dbt_vars)]
-        yield from dbt.cli(args, context=context).stream()
+        yield from with_test_errors(dbt.cli(args, context=context))
 
     return _assets
+
+
+def with_test_errors(invocation):
+    """dagster-dbt's events, where a test that could not run (a missing relation, an SQL error) carries dbt's
+    error message as its description, so it is never mistaken for a test with 0 failing rows."""
+
+    def events():
+        for raw in invocation.stream_raw_events():
+            result = raw.raw_event.get("data", {}).get("run_result") or {}
+            message = result.get("message") if result.get("status") == "error" else None
+            for event in raw.to_default_asset_events(
+                manifest=invocation.manifest,
+                dagster_dbt_translator=invocation.dagster_dbt_translator,
+                context=invocation.context,
+                target_path=invocation.target_path,
+                project=invocation.project,
+            ):
+                if message and isinstance(event, AssetCheckResult):
+                    event = AssetCheckResult(
+                        passed=event.passed, asset_key=event.asset_key, check_name=event.check_name,
+                        severity=event.severity, metadata=event.metadata,
+                        description=f"test errored: {' '.join(message.split())[:400]}",
+                    )
+                yield event
+
+    return DbtEventIterator(events(), invocation)

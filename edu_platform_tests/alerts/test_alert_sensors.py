@@ -142,7 +142,6 @@ def _failed(result) -> dict:
 
 
 def test_nothing_sent_when_every_check_passes(env, clean_files, webhook, smtp):
-    assert _run_failure_tick(env).skip_message.startswith("Initiating")  # the run-status cursor starts now
     result = _run(env, _files(env, clean_files, "clean"), ALL)
     assert result.success, step_errors(result)
     evaluations = check_results(result)
@@ -201,8 +200,11 @@ def test_failed_checks_alert_once_on_every_channel(env, clean_files, webhook, sm
 
 
 def test_run_failure_sensor_alerts_through_the_same_channels(env, webhook, smtp):
+    """The sensor's first tick happens after the run failed: it looks back (EDU_ALERT_LOOKBACK_HOURS)."""
+    assert env["cursors"].get("runs") is None
     before_hooks, before_mails = len(webhook.received), len(smtp.received)
-    _run_failure_tick(env)
+    first = _run_failure_tick(env)
+    assert "1 failed run(s), 1 new alert(s)" in first.skip_message
     new = webhook.alerts[before_hooks:]
     assert len(new) == 1 and new[0]["alert"]["kind"] == "run_failure"
     assert new[0]["alert"]["run_id"] == env["broken_run"]

@@ -65,14 +65,16 @@ def materialized_partitions(dev, path) -> set[str]:
 
 def test_backfills_of_dost_weeks_and_course_months_complete(dagster_dev, operator_sources):
     dev = dagster_dev
-    # the shared dimension (dim_date) and OULAD first: an unpartitioned run launched over GraphQL
-    launched = dev.graphql(
-        """mutation { launchRun(executionParams: {selector: {repositoryLocationName: "edu_platform",
-             repositoryName: "__repository__", jobName: "oulad_monthly_job"}}) {
-             __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
-    )["launchRun"]
-    assert launched["__typename"] == "LaunchRunSuccess", launched
-    assert wait_for_run(dev, launched["run"]["runId"]) == "SUCCESS"
+    # the shared calendar (its own job, no upstream) and OULAD first: unpartitioned runs launched over GraphQL
+    for job in ("shared_calendar_job", "oulad_monthly_job"):
+        launched = dev.graphql(
+            """mutation($job: String!) { launchRun(executionParams: {selector: {repositoryLocationName: "edu_platform",
+                 repositoryName: "__repository__", jobName: $job}}) {
+                 __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
+            {"job": job},
+        )["launchRun"]
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        assert wait_for_run(dev, launched["run"]["runId"]) == "SUCCESS", failed_runs(dev)
     for nanodegree in operator_sources["nanodegrees"]:
         added = dev.graphql(
             """mutation($name: String!) { addDynamicPartition(repositorySelector: {repositoryLocationName: "edu_platform",

@@ -1,5 +1,6 @@
-"""`edu-platform run` killed with SIGKILL mid-load, then run again through the same PostgreSQL-backed Dagster
-instance: the new run is not blocked by the dead run's pool slots, and bronze ends up complete."""
+"""`edu-platform run` killed with SIGKILL mid-load together with the daemon it started (and with it the run
+worker), then run again through the same PostgreSQL-backed Dagster instance: the dead run is released (its
+pool slots freed), the new run is not blocked by it, and bronze ends up complete."""
 
 import os
 import shutil
@@ -43,7 +44,9 @@ def test_killed_cli_run_releases_its_slots_and_rerun_completes(tmp_path):
             (warehouse.database,),
         )
         if active:
+            daemon_pid = int((tmp_path / "state" / "daemon" / "daemon.pid").read_text().split()[0])
             os.killpg(child.pid, signal.SIGKILL)
+            os.killpg(daemon_pid, signal.SIGKILL)  # the daemon, its code server and the run worker
             child.wait()
             killed = True
             break

@@ -15,10 +15,8 @@ from dagster import (
     DagsterEventType,
     DagsterInstance,
     EventRecordsFilter,
-    RunFailureSensorContext,
     SensorEvaluationContext,
     SkipReason,
-    run_failure_sensor,
     sensor,
 )
 
@@ -108,38 +106,57 @@ def check_alert(record, run) -> Alert:
     )
 
 
-def failed_check_alerts(instance: DagsterInstance, after: Optional[int]) -> tuple[list[Alert], Optional[int]]:
-    """Alerts for the failed check evaluations stored after `after`; returns them and the new cursor."""
+def _records_after(instance: DagsterInstance, event_type: DagsterEventType, after: Optional[int]):
+    """Event records of `event_type` stored after the cursor `after`, oldest first, in batches; with no
+    cursor yet (a new deployment) from `first_tick_lookback_seconds()` ago. Yields (record, run)."""
     storage = instance.event_log_storage
     if storage.is_run_sharded:
         raise RuntimeError(
-            "asset_check_alert_sensor needs an event log with global ids (PostgreSQL, as dagster.yaml"
+            "the alert sensors need an event log with global ids (PostgreSQL, as dagster.yaml"
             " configures, or consolidated SQLite); this instance's SQLite storage is sharded per run"
         )
-    alerts: list[Alert] = []
     runs: dict = {}
     cursor = after
     after_timestamp = None if after is not None else time.time() - first_tick_lookback_seconds()
     for _ in range(MAX_BATCHES_PER_TICK):
         records = storage.get_event_records(
-            EventRecordsFilter(
-                event_type=DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=cursor, after_timestamp=after_timestamp
-            ),
+            EventRecordsFilter(event_type=event_type, after_cursor=cursor, after_timestamp=after_timestamp),
             limit=BATCH_SIZE,
             ascending=True,
         )
         for record in records:
             cursor = record.storage_id
-            evaluation = record.event_log_entry.dagster_event.event_specific_data
-            if evaluation.passed:
-                continue
             run_id = record.event_log_entry.run_id
             if run_id not in runs:
                 runs[run_id] = instance.get_run_by_id(run_id)
-            alerts.append(check_alert(record, runs[run_id]))
+            yield record, runs[run_id]
         if len(records) < BATCH_SIZE:
             break
+
+
+def _scan(instance, event_type, after, to_alert) -> tuple[list[Alert], Optional[int]]:
+    alerts: list[Alert] = []
+    cursor = after
+    for record, run in _records_after(instance, event_type, after):
+        cursor = record.storage_id
+        alert = to_alert(record, run)
+        if alert is not None:
+            alerts.append(alert)
     return alerts, cursor
+
+
+def failed_check_alerts(instance: DagsterInstance, after: Optional[int]) -> tuple[list[Alert], Optional[int]]:
+    """Alerts for the failed check evaluations stored after `after`; returns them and the new cursor."""
+
+    def to_alert(record, run):
+        return None if record.event_log_entry.dagster_event.event_specific_data.passed else check_alert(record, run)
+
+    return _scan(instance, DagsterEventType.ASSET_CHECK_EVALUATION, after, to_alert)
+
+
+def failed_run_alerts(instance: DagsterInstance, after: Optional[int]) -> tuple[list[Alert], Optional[int]]:
+    """Alerts for the runs that failed after `after` (RUN_FAILURE records); returns them and the new cursor."""
+    return _scan(instance, DagsterEventType.RUN_FAILURE, after, lambda record, run: run_failure_alert(instance, record, run))
 
 
 def parse_cursor(raw: Optional[str]) -> Optional[int]:
@@ -168,13 +185,18 @@ def asset_check_alert_sensor(context: SensorEvaluationContext):
     return SkipReason(summary)
 
 
-def run_failure_alert(context: RunFailureSensorContext) -> Alert:
-    run = context.dagster_run
-    lines = [context.failure_event.message or ""]
-    for step_event in context.get_step_failure_events()[:5]:
-        error = step_event.event_specific_data.error if step_event.event_specific_data else None
+def run_failure_alert(instance: DagsterInstance, record, run) -> Optional[Alert]:
+    """The alert for one RUN_FAILURE record: the run's failure message and its failed steps' first lines."""
+    if run is None:
+        return None
+    entry = record.event_log_entry
+    lines = [entry.dagster_event.message or entry.user_message or ""]
+    step_failures = instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE)
+    for step_entry in step_failures[:5]:
+        event = step_entry.dagster_event
+        error = event.event_specific_data.error if event.event_specific_data else None
         head = " ".join(line.strip() for line in error.message.strip().splitlines()[:3]) if error else ""
-        lines.append(f"step {step_event.step_key}: {head[:400]}")
+        lines.append(f"step {event.step_key}: {head[:400]}")
     partition = run_partition(run.tags)
     return Alert(
         alert_id=run_failure_alert_id(run.run_id),
@@ -189,22 +211,23 @@ def run_failure_alert(context: RunFailureSensorContext) -> Alert:
     )
 
 
-@run_failure_sensor(
+@sensor(
     name="run_failure_alert_sensor",
     minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
     default_status=default_sensor_status(),
-    description="Sends one alert per failed run through the same channels (and ops.alert_log).",
+    description=(
+        "Sends one alert per failed run (webhook, e-mail, ops.alert_log). Reads RUN_FAILURE events after its"
+        " cursor; its first tick looks back EDU_ALERT_LOOKBACK_HOURS (default 24), like the check alerts."
+    ),
 )
-def run_failure_alert_sensor(context: RunFailureSensorContext):
-    alert = run_failure_alert(context)
-    try:
-        notify([alert], logger=context.log)
-    except Exception:
-        # The run-status cursor moves on even when this body fails, so with the warehouse unreachable
-        # the alert cannot be logged: still send it (best effort), and let the tick show the error.
-        for channel in configured_channels().values():
-            try:
-                channel.send(alert)
-            except Exception as exc:
-                context.log.error("alert %s: %s failed: %s", alert.alert_id, channel.name, redact(exc))
-        raise
+def run_failure_alert_sensor(context: SensorEvaluationContext):
+    alerts, cursor = failed_run_alerts(context.instance, parse_cursor(context.cursor))
+    new_ids, report = notify(alerts, logger=context.log)  # raises (cursor kept) if the log cannot be written
+    if cursor is not None:
+        context.update_cursor(str(cursor))
+    summary = (
+        f"{len(alerts)} failed run(s), {len(new_ids)} new alert(s); deliveries: {report.sent} sent,"
+        f" {report.failed} failed, {report.deferred} waiting, {len(report.gave_up)} given up"
+    )
+    context.log.info(summary)
+    return SkipReason(summary)

@@ -7,7 +7,7 @@ from edu_platform.lib.schedules import PIPELINE_TAG, default_schedule_status
 
 oulad_monthly_job = define_asset_job(
     name="oulad_monthly_job",
-    selection=AssetSelection.groups("oulad_bronze", "oulad_silver", "oulad_gold", "shared_gold"),
+    selection=AssetSelection.groups("oulad_bronze", "oulad_silver", "oulad_gold"),
     tags={PIPELINE_TAG: "oulad"},
     description="Reload the OULAD files into bronze and rebuild its silver and gold.",
 )

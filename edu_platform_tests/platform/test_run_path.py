@@ -1,0 +1,256 @@
+"""`edu-platform run` as a user runs it: runs of named jobs submitted to the instance's queue (a real
+dagster-daemon dequeues them), sources that cannot break each other, concurrent runs that queue behind each
+other, and a summary that tells a failing test from one that could not run."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, AssetSelection, DagsterInstance, RunsFilter
+
+from edu_platform.defs.dost.generator import generate as generate_dost
+from edu_platform.defs.oulad.generator import generate as generate_oulad
+from edu_platform.defs.udacity.generator import generate as generate_udacity
+from edu_platform_tests.conftest import make_database
+from edu_platform_tests.helpers import table_hashes
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = str(Path(sys.executable).with_name("edu-platform"))
+SOURCES = ("oulad", "dost", "udacity")
+DOST_START, DOST_WEEKS = "2026-09-07", 3
+UDACITY_MONTH = "2026-09"
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    """One set of small seeded sources every run of this module reads."""
+    root = tmp_path_factory.mktemp("sources")
+    generate_oulad(root / "oulad", scale=0.003)
+    dost = make_database("runpath_dost_src")
+    generate_dost(dost, scale=0.05, weeks=DOST_WEEKS, start=DOST_START)
+    generate_udacity(root / "udacity", scale=0.002, months=[UDACITY_MONTH])
+    return {"root": root, "dost": dost}
+
+
+def _env(tmp: Path, name: str, sources, **override) -> tuple[dict, object]:
+    """The environment of a CLI run on a warehouse and a Dagster instance of its own."""
+    warehouse, storage = make_database(f"{name}_wh"), make_database(f"{name}_dg")
+    home = tmp / name
+    home.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        **os.environ,
+        "EDU_WAREHOUSE_URL": warehouse.libpq_url(),
+        "EDU_DAGSTER_STORAGE_URL": storage.sqlalchemy_url(),
+        "DAGSTER_HOME": str(home),
+        "EDU_DAGSTER_ARTIFACTS_DIR": str(home / "artifacts"),
+        "EDU_DAGSTER_COMPUTE_LOGS_DIR": str(home / "logs"),
+        "EDU_STATE_DIR": str(home / "state"),
+        "EDU_DLT_PIPELINES_DIR": str(home / "dlt"),
+        "OULAD_SOURCE": str(sources["root"] / "oulad"),
+        "DOST_SOURCE_URL": sources["dost"].libpq_url(),
+        "DOST_FIRST_WEEK": DOST_START,
+        "UDACITY_SOURCE": str(sources["root"] / "udacity"),
+        "UDACITY_START_MONTH": UDACITY_MONTH,
+    }
+    env.update(override)
+    return env, warehouse
+
+
+def _cli(env, *args, timeout=900) -> subprocess.CompletedProcess:
+    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def _gold_tables_of(source: str) -> set[str]:
+    from edu_platform.definitions import defs
+
+    return {
+        f"gold.{k.path[-1]}" for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[:2] == ["gold", source]
+    }
+
+
+def _gold_hashes(warehouse, source: str) -> dict:
+    hashes = table_hashes(warehouse, schemas=("gold",))
+    wanted = _gold_tables_of(source)
+    return {table: value for table, value in hashes.items() if table in wanted}
+
+
+@pytest.fixture(scope="module")
+def clean_run(sources, tmp_path_factory):
+    env, warehouse = _env(tmp_path_factory.mktemp("clean"), "runpath_clean", sources)
+    done = _cli(env, "run")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    return {"env": env, "warehouse": warehouse, "stdout": done.stdout,
+            "gold": {source: _gold_hashes(warehouse, source) for source in SOURCES}}
+
+
+def test_cli_runs_are_named_jobs_in_the_queue(clean_run):
+    instance_env = clean_run["env"]
+    old = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "EDU_DAGSTER_STORAGE_URL", "EDU_DAGSTER_ARTIFACTS_DIR", "EDU_DAGSTER_COMPUTE_LOGS_DIR")}
+    os.environ.update({k: instance_env[k] for k in old})
+    try:
+        with DagsterInstance.get() as instance:
+            runs = instance.get_runs(RunsFilter(tags={"edu_platform/launched_by": "cli"}))
+            jobs = {run.job_name for run in runs}
+            assert jobs == {"shared_calendar_job", "oulad_monthly_job", "dost_weekly_job", "udacity_dims_job", "udacity_monthly_job"}
+            assert not any(run.job_name.startswith("__") for run in runs)
+            dost = [r for r in runs if r.job_name == "dost_weekly_job"]
+            assert all("dagster/asset_partition_range_start" in r.tags or "dagster/partition" in r.tags for r in dost)
+            monthly = [r for r in runs if r.job_name == "udacity_monthly_job"]
+            assert len(monthly) == 3 and all(r.tags.get("dagster/partition/month") == f"{UDACITY_MONTH}-01" for r in monthly)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    assert "[dost_weekly_job [" in clean_run["stdout"] and "step dost_bronze started" in clean_run["stdout"]
+    assert "stopped the Dagster daemon" in clean_run["stdout"]
+
+
+def _spoil_oulad(env, tmp: Path) -> dict:
+    folder = tmp / "oulad_spoiled"
+    shutil.copytree(env["OULAD_SOURCE"], folder)
+    info = folder / "studentInfo.csv"
+    lines = info.read_text().splitlines()
+    info.write_text("\n".join(lines + lines[1:4]) + "\n")  # three repeated registrations
+    return {"OULAD_SOURCE": str(folder)}
+
+
+def _spoil_dost(env, tmp: Path) -> dict:
+    return {"DOST_SOURCE_URL": "postgresql://nobody:pw@127.0.0.1:1/edu_dost_down"}
+
+
+def _spoil_udacity(env, tmp: Path) -> dict:
+    folder = tmp / "udacity_spoiled"
+    shutil.copytree(env["UDACITY_SOURCE"], folder)
+    month = next(folder.glob(f"*/{UDACITY_MONTH[:4]}/{UDACITY_MONTH[5:]}"))
+    (month / "video_log.csv").unlink()
+    return {"UDACITY_SOURCE": str(folder)}
+
+
+@pytest.mark.parametrize("spoiled, spoil", [("oulad", _spoil_oulad), ("dost", _spoil_dost), ("udacity", _spoil_udacity)])
+def test_a_failing_source_never_stops_the_others(spoiled, spoil, sources, clean_run, tmp_path):
+    env, warehouse = _env(tmp_path, f"runpath_sp_{spoiled}", sources)
+    env.update(spoil(env, tmp_path))
+    done = _cli(env, "run")
+    assert done.returncode == 1, done.stdout[-3000:]
+    failed_lines = [line for line in done.stdout.splitlines() if line.startswith(("  RUN FAILED", "  STEP FAILED", "  FAILED [ERROR]"))]
+    assert failed_lines and all(spoiled in line for line in failed_lines), failed_lines
+    for other in SOURCES:
+        if other != spoiled:
+            assert _gold_hashes(warehouse, other) == clean_run["gold"][other], other
+
+
+def test_two_cli_runs_of_the_same_partitions_queue_and_duplicate_nothing(sources, clean_run, tmp_path):
+    env, warehouse = _env(tmp_path, "runpath_twice", sources)
+    select = "key:gold/shared/dim_date or group:dost_bronze or group:dost_silver or group:dost_gold"
+    first = subprocess.Popen([CLI, "run", "--select", select], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    second = subprocess.Popen([CLI, "run", "--select", select], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    outputs = [p.communicate(timeout=900)[0] for p in (first, second)]
+    assert first.returncode == 0 and second.returncode == 0, [o[-2000:] for o in outputs]
+    assert sum("started a Dagster daemon" in o for o in outputs) == 1  # one daemon, shared
+    assert _gold_hashes(warehouse, "dost") == clean_run["gold"]["dost"]
+    dost_tables = {t: v for t, v in table_hashes(warehouse, ("bronze", "silver")).items() if ".dost_" in t}
+    reference = {t: v for t, v in table_hashes(clean_run["warehouse"], ("bronze", "silver")).items() if ".dost_" in t}
+    assert dost_tables == reference
+
+
+def test_selecting_the_calendar_alone_runs_only_its_own_tests(clean_run):
+    done = _cli(clean_run["env"], "run", "--select", "key:gold/shared/dim_date")
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "== checks: 4 passed, 0 failed ==" in done.stdout  # unique / not_null on date_key and date_day
+
+
+def test_cli_misuse_is_one_error_line(clean_run):
+    for args in (["run", "--select", "group:dost_*"], ["run", "--select", "key:no/such/asset"]):
+        done = _cli(clean_run["env"], *args, timeout=300)
+        assert done.returncode == 2, done.stdout[-1000:] + done.stderr[-1000:]
+        last = done.stderr.strip().splitlines()[-1]
+        assert last.startswith("edu-platform: error:") and "Traceback" not in done.stderr
+
+
+def test_one_asset_of_every_group_selected_alone_succeeds(clean_run, monkeypatch):
+    """One asset of each group, alone, on the built warehouse: it succeeds, and only its own checks run."""
+    from edu_platform.definitions import defs
+    from edu_platform.lib.runner import plan_runs
+    from edu_platform_tests.helpers import check_results, materialize_selection, step_errors
+
+    graph = defs.resolve_asset_graph()
+    by_group: dict[str, AssetKey] = {}
+    for key in sorted(graph.materializable_asset_keys, key=lambda k: k.path):
+        by_group.setdefault(graph.get(key).group_name, key)
+    for name in ("EDU_WAREHOUSE_URL", "OULAD_SOURCE", "DOST_SOURCE_URL", "DOST_FIRST_WEEK", "UDACITY_SOURCE", "UDACITY_START_MONTH", "EDU_DLT_PIPELINES_DIR"):
+        monkeypatch.setenv(name, clean_run["env"][name])
+    with DagsterInstance.ephemeral() as instance:
+        for group, key in sorted(by_group.items()):
+            planned, _ = plan_runs(defs, AssetSelection.assets(key), instance, partition=None)
+            assert planned and all(r.asset_keys == [key.path] for r, _ in planned), group
+            partitions_def = graph.get(key).partitions_def
+            partition = partitions_def.get_last_partition_key(dynamic_partitions_store=instance) if partitions_def else None
+            if partitions_def is not None and partition is None:  # the nanodegrees are registered by the CLI's instance
+                instance.add_dynamic_partitions("nanodegree", ["data_analyst"])
+                partition = partitions_def.get_last_partition_key(dynamic_partitions_store=instance)
+            result = materialize_selection(AssetSelection.assets(key), instance=instance, partition_key=partition)
+            assert result.success, (group, key, step_errors(result))
+            assert {asset for asset, _ in check_results(result)} <= {key.to_user_string()}, group
+
+
+def _dbt_processes_of(database: str) -> list[int]:
+    """dbt processes whose environment names this test's warehouse database."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            if not any(part.endswith(b"/dbt") or part == b"dbt" for part in cmdline[:2]):
+                continue
+            if database.encode() in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_ctrl_c_cancels_the_runs_and_their_dbt(sources, tmp_path):
+    """SIGINT to `edu-platform run` while dbt builds: the run is cancelled, no dbt process of it is left 10 s
+    later, and the CLI exits 130."""
+    import signal
+
+    env, warehouse = _env(tmp_path, "runpath_sigint", sources)
+    child = subprocess.Popen([CLI, "run", "--select", "group:oulad_bronze or group:oulad_silver or group:oulad_gold"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 600
+    while time.time() < deadline and child.poll() is None and not _dbt_processes_of(warehouse.database):
+        time.sleep(0.2)
+    assert child.poll() is None, "the run ended before dbt started"
+    child.send_signal(signal.SIGINT)
+    output = child.communicate(timeout=300)[0]
+    assert child.returncode == 130, output[-3000:]
+    assert "cancelling (SIGINT received)" in output and "run cancelled" in output, output[-3000:]
+    time.sleep(10)
+    assert _dbt_processes_of(warehouse.database) == []
+
+
+def test_a_test_that_cannot_run_is_reported_as_errored(sources, fresh_warehouse, monkeypatch):
+    """OULAD built on a warehouse without the calendar: its relationship tests to gold.dim_date cannot run.
+    The summary says ERRORED with dbt's message, not '0 failing rows'."""
+    from edu_platform.lib.runner import RunSummary, format_summary
+    from edu_platform_tests.helpers import materialize_selection
+
+    monkeypatch.setenv("OULAD_SOURCE", str(sources["root"] / "oulad"))
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize_selection(AssetSelection.groups("oulad_bronze", "oulad_silver", "oulad_gold"), instance=instance)
+        summary = RunSummary()
+        summary.add_run(instance, result.run_id, "oulad")
+    errored = [c for c in summary.checks_failed if c.errored]
+    assert errored and all("dim_date" in c.text and "does not exist" in c.text for c in errored), summary.checks_failed
+    assert not [c for c in summary.checks_failed if not c.errored]
+    text = format_summary(summary)
+    assert "ERRORED [ERROR] gold/oulad/fct_registrations" in text and "failing rows" not in text
+    assert not summary.ok
