@@ -148,25 +148,40 @@ def build_dbt_assets(
 
 def with_test_errors(invocation):
     """dagster-dbt's events, where a test that could not run (a missing relation, an SQL error) carries dbt's
-    error message as its description, so it is never mistaken for a test with 0 failing rows."""
+    error message as its description, so it is never mistaken for a test with 0 failing rows. dbt writes the
+    message to run_results.json, so such a check result is held until the build ends."""
 
     def events():
-        for raw in invocation.stream_raw_events():
-            result = raw.raw_event.get("data", {}).get("run_result") or {}
-            message = result.get("message") if result.get("status") == "error" else None
-            for event in raw.to_default_asset_events(
-                manifest=invocation.manifest,
-                dagster_dbt_translator=invocation.dagster_dbt_translator,
-                context=invocation.context,
-                target_path=invocation.target_path,
-                project=invocation.project,
-            ):
-                if message and isinstance(event, AssetCheckResult):
-                    event = AssetCheckResult(
-                        passed=event.passed, asset_key=event.asset_key, check_name=event.check_name,
-                        severity=event.severity, metadata=event.metadata,
-                        description=f"test errored: {' '.join(message.split())[:400]}",
-                    )
-                yield event
+        held = []
+        try:
+            for raw in invocation.stream_raw_events():
+                for event in raw.to_default_asset_events(
+                    manifest=invocation.manifest,
+                    dagster_dbt_translator=invocation.dagster_dbt_translator,
+                    context=invocation.context,
+                    target_path=invocation.target_path,
+                    project=invocation.project,
+                ):
+                    status = (event.metadata or {}).get("status") if isinstance(event, AssetCheckResult) else None
+                    if str(getattr(status, "value", status)) == "error":
+                        held.append((raw.raw_event.get("data", {}).get("node_info", {}).get("unique_id"), event))
+                    else:
+                        yield event
+        finally:
+            messages = _error_messages(invocation) if held else {}
+            for unique_id, event in held:
+                message = " ".join(messages.get(unique_id, "see the dbt step's log").split())[:400]
+                yield AssetCheckResult(
+                    passed=False, asset_key=event.asset_key, check_name=event.check_name, severity=event.severity,
+                    metadata=event.metadata, description=f"test errored: {message}",
+                )
 
     return DbtEventIterator(events(), invocation)
+
+
+def _error_messages(invocation) -> dict[str, str]:
+    try:
+        results = invocation.get_artifact("run_results.json").get("results", [])
+    except Exception:  # dbt stopped before writing it
+        return {}
+    return {r["unique_id"]: r.get("message") or "" for r in results if r.get("status") == "error"}

@@ -21,8 +21,19 @@ from edu_platform_tests.helpers import table_hashes
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).with_name("edu-platform"))
 SOURCES = ("oulad", "dost", "udacity")
-DOST_START, DOST_WEEKS = "2026-09-07", 3
-UDACITY_MONTH = "2026-09"
+def _recent_periods() -> tuple[str, str]:
+    """The first Monday of the last three complete weeks, and the last complete month, from the clock: every
+    partition of the catch-up has its data, whatever the day the suite runs."""
+    import datetime as dt
+
+    today = dt.datetime.now(dt.timezone.utc).date()
+    this_monday = today - dt.timedelta(days=today.weekday())
+    first_of_month = today.replace(day=1)
+    last_month = (first_of_month - dt.timedelta(days=1)).replace(day=1)
+    return (this_monday - dt.timedelta(weeks=3)).isoformat(), last_month.strftime("%Y-%m")
+
+
+(DOST_START, UDACITY_MONTH), DOST_WEEKS = _recent_periods(), 3
 
 
 @pytest.fixture(scope="module")
