@@ -183,15 +183,19 @@ def _confine_reader_in_warehouse(cur) -> None:
 def confine_reader_to_warehouse(wh: Warehouse) -> list[str]:
     """The BI reader connects to the warehouse database only: every other database of the server that this
     user may change (the Dagster storage, a Dost source on the same server, `postgres`) loses PUBLIC's CONNECT,
-    which the other existing login roles get back by name. Returns the databases closed to the reader."""
+    which the other existing login roles get back by name (another warehouse granting the reader CONNECT by name
+is left open). Returns the databases closed to the reader."""
     closed = []
     admin = wh.with_database("postgres")
     with admin.cursor() as cur:
+        # another warehouse of this platform on the server grants the reader CONNECT by name: left as it is
         cur.execute(
             "SELECT d.datname FROM pg_database d WHERE d.datallowconn AND NOT d.datistemplate AND d.datname <> %s"
             " AND (pg_has_role(d.datdba, 'USAGE') OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user))"
+            " AND NOT EXISTS (SELECT 1 FROM aclexplode(d.datacl) a JOIN pg_roles r ON r.oid = a.grantee"
+            "                 WHERE r.rolname = %s AND a.privilege_type = 'CONNECT')"
             " ORDER BY 1",
-            (wh.database,),
+            (wh.database, BI_READER),
         )
         databases = [r[0] for r in cur.fetchall()]
         cur.execute(
@@ -206,7 +210,6 @@ def confine_reader_to_warehouse(wh: Warehouse) -> list[str]:
                 return  # dropped meanwhile
             name = sql.Identifier(database)
             cur.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(name))
-            cur.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM {}").format(name, sql.Identifier(BI_READER)))
             for role in others:
                 cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(name, sql.Identifier(role)))
         try:
