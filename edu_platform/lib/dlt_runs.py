@@ -40,6 +40,9 @@ def run_bronze_load(
         user_error = _user_error(exc, describe_table) or _source_error(exc, source_label)
         if user_error is None:
             raise
+        if isinstance(user_error, LandedFileError):
+            # the driver's error quotes the whole bad line: the event log gets only the short, sanitised prefix
+            raise user_error from None
         raise user_error from exc
 
 

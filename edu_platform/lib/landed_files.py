@@ -55,10 +55,13 @@ def check_inside_root(item: FileItemDict, root: str | None = None) -> None:
         raise LandedFileError(f"{url}: refused: its path leaves the source root")
     if path is None:
         return  # object stores have no links
-    base = _local_path(root) if root else path[: len(path) - len(relative)] if relative and path.endswith(relative) else os.path.dirname(path)
+    named = f"{root.rstrip('/')}/{relative}" if root and relative else url
+    if relative and not path.endswith(relative):  # the listing already followed a link to somewhere else
+        raise LandedFileError(f"{named}: refused: a symbolic link resolving outside the source root")
+    base = _local_path(root) if root else path[: len(path) - len(relative)] if relative else os.path.dirname(path)
     real, real_root = os.path.realpath(path), os.path.realpath(base or ".")
     if os.path.commonpath([real, real_root]) != real_root:
-        raise LandedFileError(f"{url}: refused: a symbolic link resolving outside the source root {base}")
+        raise LandedFileError(f"{named}: refused: a symbolic link resolving outside the source root {base}")
 
 
 @dataclass(frozen=True)
@@ -139,9 +142,9 @@ def local_copy(item: FileItemDict, skip_bom: bool) -> str:
     return path
 
 
-def import_csv(item: FileItemDict, expected: Sequence[str], table_name: str) -> Iterator:
+def import_csv(item: FileItemDict, expected: Sequence[str], table_name: str, root: str | None = None) -> Iterator:
     """Yield `item` as a ready CSV load file for COPY, after checking it lies inside its root and its header."""
-    check_inside_root(item)
+    check_inside_root(item, root)
     with item.open(mode="rb", compression="disable") as f:
         head = f.read(64 * 1024)
     header = read_header(item["file_url"], head, expected)
