@@ -265,3 +265,28 @@ def test_an_older_course_user_version_never_replaces_a_newer_one_and_history_is_
     assert history == [("JP", "2026-11-10", "2026-11-20", False), ("FR", "2026-11-20", None, True)]
     assert warehouse.scalar("select count(*) from gold.dim_udacity_user_history where is_current") == warehouse.scalar(
         "select count(*) from gold.dim_udacity_user")
+
+
+def test_an_older_dost_user_version_never_replaces_a_newer_one_and_history_is_kept(dost_template, dim_date_db, tmp_path):
+    """A correction arriving with an older updated_at (a clock skew, a replayed export) is kept as history, and the
+    current row stays the newest version."""
+    source = clone_database(dost_template, "rel_hostile_dost_scd")
+    warehouse = clone_database(dim_date_db, "rel_hostile_dost_scd_wh")
+    user, updated_at = source.rows(
+        "select id, updated_at from users where status = 'active' and updated_at >= '2019-12-03' order by id limit 1")[0]
+    everything = AssetSelection.groups("dost_bronze", "dost_silver", "dost_gold")
+    with environment(DOST_SOURCE_URL=source.libpq_url(), EDU_WAREHOUSE_URL=warehouse.libpq_url(),
+                     EDU_DLT_PIPELINES_DIR=str(tmp_path / "dlt")):
+        first = materialize_selection(everything, **partition_args(DOST_RANGE))
+        assert first.success, step_errors(first)
+        source.scalar("update users set status = 'unsubscribed', unsubscribed_on = updated_at - interval '2 hours',"
+                      " updated_at = updated_at - interval '1 hour' where id = %s; select 1", (user,))
+        second = materialize_selection(everything, **partition_args(DOST_RANGE))
+        assert second.success, step_errors(second)
+    assert warehouse.scalar("select status from gold.dim_dost_user where user_id = %s", (user,)) == "active"
+    history = warehouse.rows(
+        "select status, valid_from = %s, valid_to, is_current from gold.dim_dost_user_history where user_id = %s"
+        " order by valid_from", (updated_at, user),
+    )
+    assert history == [("unsubscribed", False, updated_at, False), ("active", True, None, True)]
+    assert not [k for k, v in check_results(second).items() if not v.passed and v.severity.value == "ERROR"]

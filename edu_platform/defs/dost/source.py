@@ -20,6 +20,7 @@ import re
 from typing import Optional
 
 import dlt
+import psycopg2
 import pyarrow as pa
 import sqlalchemy as sa
 from dlt.sources.sql_database import sql_table
@@ -33,6 +34,7 @@ from edu_platform.defs.dost.settings import (
     pii_salt,
     source_warehouse,
 )
+from edu_platform.lib.alerting import redact
 from edu_platform.lib.dlt_pipelines import bronze_table
 from edu_platform.lib.warehouse import Warehouse
 
@@ -53,17 +55,25 @@ TYPE_FAMILIES = {
 }
 
 
+class SourceUnavailableError(RuntimeError):
+    """The source database cannot be read (down, refused, no permission); the message names it, never a password."""
+
+
 class SchemaContractError(RuntimeError):
     """The source's tables no longer match their declared columns and types; nothing was loaded."""
 
 
 def schema_differences(db: Warehouse, schema: str = "public") -> tuple[list[str], dict[str, list[str]]]:
     """(blocking breaches, new columns per table) of the source against SOURCE_COLUMNS."""
-    rows = db.rows(
-        "select table_name, column_name, data_type from information_schema.columns"
-        " where table_schema = %s and table_name = any(%s) order by table_name, ordinal_position",
-        (schema, list(SOURCE_COLUMNS)),
-    )
+    try:
+        rows = db.rows(
+            "select table_name, column_name, data_type from information_schema.columns"
+            " where table_schema = %s and table_name = any(%s) order by table_name, ordinal_position",
+            (schema, list(SOURCE_COLUMNS)),
+        )
+    except psycopg2.Error as exc:
+        detail = redact(" ".join(str(exc).split()))[:500] or type(exc).__name__
+        raise SourceUnavailableError(f"Dost source database {db.display_name()}: cannot read it: {detail}") from None
     found: dict[str, dict[str, str]] = {}
     for table, column, data_type in rows:
         found.setdefault(table, {})[column] = data_type
