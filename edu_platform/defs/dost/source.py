@@ -214,11 +214,19 @@ def _table_resource(engine, cx_url, chosen, table, key, cursor, start, end, lag,
         query_adapter_callback=_select_phone_too if is_experience else adapter,
         write_disposition="append" if append else {"disposition": "merge", "strategy": "delete-insert"},
         primary_key=list(BRONZE_KEYS.get(table, (key,))),
+        table_adapter_callback=_versioned_key if table in BRONZE_KEYS else None,
     )
     resource.apply_hints(table_name=bronze_table(SOURCE, table), file_format="parquet")
     if is_experience:
         resource.add_map(_phones_hashed)
     return resource
+
+
+def _versioned_key(table: sa.Table) -> sa.Table:
+    """The bronze key of a table kept per version (BRONZE_KEYS). dlt reflects the source's primary key when the
+    extraction starts, which would override the resource's `primary_key` and merge the versions away."""
+    table.append_constraint(sa.PrimaryKeyConstraint(*[table.c[c] for c in BRONZE_KEYS[table.name]]))
+    return table
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
