@@ -23,6 +23,8 @@ class TableContract:
     columns: tuple[str, ...] = field(default=(), compare=False)
     # the source promises unique keys, so a key repeated within one load is a defect, not a newer version
     unique_in_source: bool = False
+    # the key the source promises unique, when bronze keeps several versions per key (keys + updated_at)
+    source_keys: tuple[str, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "required", tuple(dict.fromkeys(self.keys + self.required)))
@@ -60,7 +62,8 @@ def duplicate_keys(source: str, contract: TableContract) -> AssetCheckResult:
         where = ""
         if contract.unique_in_source:
             if _exists(cur, source, contract.table, STAGING_SCHEMA):
-                staged = _duplicates(cur, sql.Identifier(STAGING_SCHEMA, bronze_table(source, contract.table)), contract.keys)
+                staged = _duplicates(cur, sql.Identifier(STAGING_SCHEMA, bronze_table(source, contract.table)),
+                                     contract.source_keys or contract.keys)
                 if staged[0]:
                     where = f"; {staged[0]} of them repeated within the last load (the source repeats them; bronze kept one version)"
                 dup_keys, dup_rows, sample = dup_keys + staged[0], dup_rows + staged[1], (sample or []) + (staged[2] or [])

@@ -8,7 +8,7 @@ from dagster_dlt import DagsterDltResource
 
 from edu_platform.lib.alerting import redact
 from edu_platform.lib.dlt_pipelines import EduDltTranslator, bronze_pipeline
-from edu_platform.lib.landed_files import LandedFileError
+from edu_platform.lib.landed_files import LandedFileError, quoted_prefix
 
 # psycopg2's COPY error: "<message>\nCONTEXT:  COPY <table>, line <n>[, column <c>]: "<text>""
 _COPY_ERROR = re.compile(
@@ -40,6 +40,9 @@ def run_bronze_load(
         user_error = _user_error(exc, describe_table) or _source_error(exc, source_label)
         if user_error is None:
             raise
+        if isinstance(user_error, LandedFileError):
+            # the driver's error quotes the whole bad line: the event log gets only the short, sanitised prefix
+            raise user_error from None
         raise user_error from exc
 
 
@@ -79,5 +82,5 @@ def _user_error(exc: BaseException, describe_table) -> Optional[Exception]:
     origin = describe_table(table) if describe_table else f"bronze table {table}"
     # dlt consumes the header before COPY, so COPY's line n is the file's line n + 1
     where = f"line {int(match['line']) + 1}" + (f", column {match['column']}" if match["column"] else "")
-    text = f" (row: {match['text'][:200]})" if match["text"] else ""
+    text = f" (row starts {quoted_prefix(match['text'])})" if match["text"] else ""
     return LandedFileError(f"{origin}: {where}: {match['message'].strip()}{text}")

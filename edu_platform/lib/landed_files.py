@@ -24,8 +24,44 @@ BOM = codecs.BOM_UTF8
 _COLUMN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
+QUOTE_CHARS = 40  # at most this much of a landed line is quoted in an error (event logs keep error messages)
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
+
+
 class LandedFileError(ValueError):
     """A landed file that cannot be loaded as published; the message names the file and what is wrong."""
+
+
+def quoted_prefix(text, limit: int = QUOTE_CHARS) -> str:
+    """A short, printable prefix of landed content for an error message: whatever a bad line holds (a secret,
+    personal data, control characters), the event log gets at most `limit` plain ASCII characters of it."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = _UNPRINTABLE.sub("?", str(text))
+    return repr(text[:limit] + ("..." if len(text) > limit else ""))
+
+
+def _local_path(url: str) -> str | None:
+    return url[len("file://"):] if url.startswith("file://") else (url if "://" not in url else None)
+
+
+def check_inside_root(item: FileItemDict, root: str | None = None) -> None:
+    """Refuse a landed file that resolves outside its source root (a symbolic link, or a `..` in its path): the
+    platform reads only what was landed, never a file a link points at. `root` defaults to the folder listed."""
+    url = item["file_url"]
+    path = _local_path(url)
+    relative = item.get("relative_path") or ""
+    if ".." in relative.replace("\\", "/").split("/"):
+        raise LandedFileError(f"{url}: refused: its path leaves the source root")
+    if path is None:
+        return  # object stores have no links
+    named = f"{root.rstrip('/')}/{relative}" if root and relative else url
+    if relative and not path.endswith(relative):  # the listing already followed a link to somewhere else
+        raise LandedFileError(f"{named}: refused: a symbolic link resolving outside the source root")
+    base = _local_path(root) if root else path[: len(path) - len(relative)] if relative else os.path.dirname(path)
+    real, real_root = os.path.realpath(path), os.path.realpath(base or ".")
+    if os.path.commonpath([real, real_root]) != real_root:
+        raise LandedFileError(f"{named}: refused: a symbolic link resolving outside the source root {base}")
 
 
 @dataclass(frozen=True)
@@ -50,12 +86,12 @@ def read_header(file_url: str, first_bytes: bytes, expected: Sequence[str]) -> H
     missing = [c for c in expected if c not in columns]
     if missing:
         raise LandedFileError(
-            f"{file_url}: line 1: header {list(columns)} lacks column(s) {missing}; expected {list(expected)}"
+            f"{file_url}: line 1: header {quoted_prefix(decoded)} lacks column(s) {missing}; expected {list(expected)}"
         )
     extra = tuple(c for c in columns if c not in expected)
     bad = [c for c in extra if not _COLUMN.match(c)]
     if bad or len(set(columns)) != len(columns):
-        raise LandedFileError(f"{file_url}: line 1: header has invalid or repeated column names {bad or list(columns)}")
+        raise LandedFileError(f"{file_url}: line 1: header has invalid or repeated column names: {quoted_prefix(decoded)}")
     return Header(columns=columns, extra=extra, has_bom=has_bom)
 
 
@@ -106,8 +142,9 @@ def local_copy(item: FileItemDict, skip_bom: bool) -> str:
     return path
 
 
-def import_csv(item: FileItemDict, expected: Sequence[str], table_name: str) -> Iterator:
-    """Yield `item` as a ready CSV load file for COPY, after checking its header."""
+def import_csv(item: FileItemDict, expected: Sequence[str], table_name: str, root: str | None = None) -> Iterator:
+    """Yield `item` as a ready CSV load file for COPY, after checking it lies inside its root and its header."""
+    check_inside_root(item, root)
     with item.open(mode="rb", compression="disable") as f:
         head = f.read(64 * 1024)
     header = read_header(item["file_url"], head, expected)

@@ -382,7 +382,9 @@ def test_dimension_files_merge_on_keys_latest_version_wins(scenario, tmp_path, m
     result = materialize_selection(AssetSelection.assets(udacity_dims_bronze), instance=scenario["instance"])
     assert result.success, step_errors(result)[:1]
     wh = scenario["wh"]
-    assert wh.scalar("select count(*) from bronze.udacity_users") == len(users)
-    countries = dict(wh.rows("select user_id, country from bronze.udacity_users where user_id in %s", (tuple(users.user_id[:3]),)))
+    # bronze keeps every version (merged on user_id and updated_at); the latest updated_at is the user's row
+    assert wh.scalar("select count(distinct user_id) from bronze.udacity_users") == len(users)
+    countries = dict(wh.rows("select distinct on (user_id) user_id, country from bronze.udacity_users where user_id in %s"
+                             " order by user_id, updated_at desc", (tuple(users.user_id[:3]),)))
     assert countries == {users.user_id[0]: "ZZ", users.user_id[1]: users.country[1], users.user_id[2]: "XX"}
     assert check_results(result)[("bronze/udacity/users", "duplicate_keys")].passed

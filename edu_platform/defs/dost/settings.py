@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+from dataclasses import replace
 
 from edu_platform.lib.checks import TableContract
 from edu_platform.lib.settings import env_float, landing_dir
@@ -25,8 +26,37 @@ TABLES: dict[str, tuple[str, str | None]] = {
     "campaign": ("id", "updated_at"),
 }
 
-CONTRACTS = [
-    TableContract("users", keys=("id",), required=("created_on", "updated_at", "status"), unique_in_source=True),
+# The source's schema contract: table -> column -> type family (integer, text, timestamptz, ...). Checked before
+# every extraction: a declared column missing or of another family blocks the load, naming table, column,
+# expected and found type (a renamed column would otherwise load as NULL and silver would count it as 0);
+# a column not declared here is carried into bronze and reported by the warning check `schema_drift`.
+SOURCE_COLUMNS: dict[str, dict[str, str]] = {
+    "users": {"id": "integer", "created_on": "timestamptz", "language": "text", "status": "text",
+              "unsubscribed_on": "timestamptz", "updated_at": "timestamptz"},
+    "experience": {"id": "integer", "user_id": "integer", "program_id": "integer", "provider_number": "text",
+                   "phone": "text", "created_on": "timestamptz"},
+    "programseq": {"id": "integer", "program_id": "integer", "sequence_index": "integer", "week": "integer", "day": "integer"},
+    "content": {"id": "integer", "program_id": "integer", "programseq_id": "integer", "duration": "integer",
+                "title": "text", "language": "text"},
+    "campaign": {"id": "integer", "experience_id": "integer", "user_id": "integer", "program_id": "integer",
+                 "programseq_id": "integer", "content_id": "integer", "status": "text",
+                 "attempted_timestamp": "timestamptz", "call_start_time": "timestamptz", "call_end_time": "timestamptz",
+                 "listen_secs": "integer", "updated_at": "timestamptz"},
+}
+# the phone number never reaches bronze: its salted hash does
+BRONZE_RENAMED = {("experience", "phone"): "phone_hash"}
+# Users are kept per version in bronze (merged on id and updated_at): a later load with an older updated_at adds
+# an old version instead of replacing the newer one, and gold's dim_dost_user_history is built from them.
+BRONZE_KEYS = {"users": ("id", "updated_at")}
+
+
+def bronze_columns(table: str) -> tuple[str, ...]:
+    return tuple(BRONZE_RENAMED.get((table, c), c) for c in SOURCE_COLUMNS[table])
+
+
+_CONTRACTS = [
+    TableContract("users", keys=("id", "updated_at"), required=("created_on", "updated_at", "status"),
+                  unique_in_source=True, source_keys=("id",)),
     TableContract("experience", keys=("id",), required=("user_id", "program_id", "provider_number", "phone_hash", "created_on"),
                   unique_in_source=True),
     TableContract("programseq", keys=("id",), required=("program_id", "sequence_index", "week", "day"), unique_in_source=True),
@@ -40,6 +70,7 @@ CONTRACTS = [
         unique_in_source=True,
     ),
 ]
+CONTRACTS = [replace(c, columns=bronze_columns(c.table)) for c in _CONTRACTS]
 
 
 def configured() -> bool:

@@ -14,16 +14,27 @@ its digits (`phone_hash`, salt EDU_PII_SALT), so a phone change stays visible as
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import re
 from typing import Optional
 
 import dlt
+import psycopg2
 import pyarrow as pa
 import sqlalchemy as sa
 from dlt.sources.sql_database import sql_table
 
-from edu_platform.defs.dost.settings import SOURCE, TABLES, lag_hours, pii_salt, source_warehouse
+from edu_platform.defs.dost.settings import (
+    BRONZE_KEYS,
+    SOURCE,
+    SOURCE_COLUMNS,
+    TABLES,
+    lag_hours,
+    pii_salt,
+    source_warehouse,
+)
+from edu_platform.lib.alerting import redact
 from edu_platform.lib.dlt_pipelines import bronze_table
 from edu_platform.lib.warehouse import Warehouse
 
@@ -33,6 +44,80 @@ DEFAULT_BACKEND = "connectorx"
 CHUNK_ROWS = 200_000
 _DECLARED_URL = "postgresql+psycopg2://declared:declared@localhost:5432/declared"
 _DIGITS = re.compile(r"\D")
+
+
+# information_schema data_type -> the contract's type family (a widening within a family is not a change)
+TYPE_FAMILIES = {
+    "smallint": "integer", "integer": "integer", "bigint": "integer",
+    "text": "text", "character varying": "text", "character": "text",
+    "timestamp with time zone": "timestamptz", "timestamp without time zone": "timestamp",
+    "numeric": "numeric", "real": "float", "double precision": "float", "boolean": "boolean", "date": "date",
+}
+
+
+class SourceUnavailableError(RuntimeError):
+    """The source database cannot be read (down, refused, no permission); the message names it, never a password."""
+
+
+class SchemaContractError(RuntimeError):
+    """The source's tables no longer match their declared columns and types; nothing was loaded."""
+
+
+def schema_differences(db: Warehouse, schema: str = "public") -> tuple[list[str], dict[str, list[str]]]:
+    """(blocking breaches, new columns per table) of the source against SOURCE_COLUMNS."""
+    try:
+        rows = db.rows(
+            "select table_name, column_name, data_type from information_schema.columns"
+            " where table_schema = %s and table_name = any(%s) order by table_name, ordinal_position",
+            (schema, list(SOURCE_COLUMNS)),
+        )
+    except psycopg2.Error as exc:
+        detail = redact(" ".join(str(exc).split()))[:500] or type(exc).__name__
+        raise SourceUnavailableError(f"Dost source database {db.display_name()}: cannot read it: {detail}") from None
+    found: dict[str, dict[str, str]] = {}
+    for table, column, data_type in rows:
+        found.setdefault(table, {})[column] = data_type
+    breaches, new = [], {}
+    for table, declared in SOURCE_COLUMNS.items():
+        if table not in found:
+            breaches.append(f"table {table}: missing (expected columns {', '.join(declared)})")
+            continue
+        for column, family in declared.items():
+            actual = found[table].get(column)
+            if actual is None:
+                extra = [c for c in found[table] if c not in declared]
+                hint = f"; columns not declared: {', '.join(extra)}" if extra else ""
+                breaches.append(f"table {table}, column {column}: expected {family}, found no such column{hint}")
+            elif TYPE_FAMILIES.get(actual, actual) != family:
+                breaches.append(f"table {table}, column {column}: expected {family}, found {actual}")
+        extra = [c for c in found[table] if c not in declared]
+        if extra:
+            new[table] = extra
+    return breaches, new
+
+
+def week_keys(start: dt.datetime, end: dt.datetime) -> list[str]:
+    """The weekly partition keys of a window [start, end)."""
+    day, keys = start.date(), []
+    while day < end.date():
+        keys.append(day.isoformat())
+        day += dt.timedelta(days=7)
+    return keys
+
+
+def verify_schema(db: Warehouse, start: Optional[dt.datetime] = None, end: Optional[dt.datetime] = None) -> dict:
+    """Block on a declared column missing or retyped (naming source, table, column, expected and found, and the
+    partitions to re-run once fixed); return the new columns, which are carried into bronze."""
+    breaches, new = schema_differences(db)
+    if breaches:
+        rerun = ""
+        if start is not None and end is not None:
+            keys = week_keys(start, end)
+            rerun = f". Nothing was loaded; after the fix re-run partition(s) {keys[0]}" + (f"...{keys[-1]}" if len(keys) > 1 else "")
+        raise SchemaContractError(
+            f"Dost source database {db.display_name()}: schema contract broken: " + "; ".join(breaches) + rerun
+        )
+    return new
 
 
 def backend() -> str:
@@ -89,6 +174,11 @@ def dost_source(
         cx_url = None
     else:
         db = source or source_warehouse()
+        new_columns = verify_schema(db, window_start, window_end)
+        for table, columns in new_columns.items():
+            logging.getLogger(__name__).warning(
+                "Dost source database %s: table %s has undeclared column(s) %s: carried into bronze (check schema_drift)",
+                db.display_name(), table, ", ".join(columns))
         engine = sa.create_engine(db.sqlalchemy_url())
         cx_url = db.dlt_credentials()
     lag_td = dt.timedelta(hours=lag_hours() if lag is None else lag)
@@ -123,12 +213,20 @@ def _table_resource(engine, cx_url, chosen, table, key, cursor, start, end, lag,
         excluded_columns=["phone"] if is_experience else None,
         query_adapter_callback=_select_phone_too if is_experience else adapter,
         write_disposition="append" if append else {"disposition": "merge", "strategy": "delete-insert"},
-        primary_key=key,
+        primary_key=list(BRONZE_KEYS.get(table, (key,))),
+        table_adapter_callback=_versioned_key if table in BRONZE_KEYS else None,
     )
     resource.apply_hints(table_name=bronze_table(SOURCE, table), file_format="parquet")
     if is_experience:
         resource.add_map(_phones_hashed)
     return resource
+
+
+def _versioned_key(table: sa.Table) -> sa.Table:
+    """The bronze key of a table kept per version (BRONZE_KEYS). dlt reflects the source's primary key when the
+    extraction starts, which would override the resource's `primary_key` and merge the versions away."""
+    table.append_constraint(sa.PrimaryKeyConstraint(*[table.c[c] for c in BRONZE_KEYS[table.name]]))
+    return table
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

@@ -28,6 +28,6 @@ def _file_resource(bucket_url: str, stem: str, table: str, columns: tuple[str, .
         found = list(filesystem(bucket_url=bucket_url, file_glob=f"{stem}.csv"))
         if not found:
             raise LandedFileError(f"{bucket_url}: missing file {stem}.csv (OULAD publishes {stem}.csv)")
-        yield from import_csv(found[0], columns, bronze_table(SOURCE, table))
+        yield from import_csv(found[0], columns, bronze_table(SOURCE, table), root=bucket_url)
 
     return published_file

@@ -30,7 +30,8 @@ FACT_FILES: dict[str, tuple[str, ...]] = {
 }
 PARTITION_COLUMNS = ("nanodegree", "month")
 
-# dimension file stem -> (bronze table, key, columns as landed); merged on the key, latest updated_at wins
+# dimension file stem -> (bronze table, key, columns as landed); bronze merges on (key, updated_at), keeping
+# every version; silver's latest updated_at wins across loads
 DIM_FILES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "users_dim": (
         "users", "user_id",
@@ -66,10 +67,10 @@ CONTRACTS = [
         "video_log", required=("event_id", "user_id", "video_id", "event_ts", "event_type") + PARTITION_COLUMNS,
         numeric=("seconds_watched",),
     ),
-    TableContract("users", keys=("user_id",), required=("signup_date",)),
-    TableContract("projects", keys=("project_id",), required=("nanodegree", "section_id"), numeric=("difficulty",)),
+    TableContract("users", keys=("user_id", "updated_at"), required=("signup_date",)),
+    TableContract("projects", keys=("project_id", "updated_at"), required=("nanodegree", "section_id"), numeric=("difficulty",)),
     TableContract(
-        "videos", keys=("video_id",), required=("nanodegree", "section_id"), numeric=("position", "duration_seconds"),
+        "videos", keys=("video_id", "updated_at"), required=("nanodegree", "section_id"), numeric=("position", "duration_seconds"),
     ),
 ]
 

@@ -11,7 +11,9 @@ Replacing a partition: fact tables use dlt's `merge` with the `delete-insert` st
 partition's rows from the bronze table and inserts the staged ones, so a crash leaves either the old or
 the new partition, never both or neither. A landed file with a header and no rows replaces the partition
 with nothing (an explicit DELETE after the load, see `delete_empty_partitions`). Dimension files merge on
-their key; when a key repeats, the row with the latest `updated_at` wins.
+their key and `updated_at`:
+bronze keeps every version, and silver takes the latest `updated_at` over all loads (an older file never
+replaces a newer version).
 """
 
 from typing import Iterator, Sequence
@@ -34,17 +36,26 @@ from edu_platform.defs.udacity.settings import (
     validate_nanodegree,
 )
 from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, bronze_table
-from edu_platform.lib.landed_files import LandedFileError, locate_bad_row, read_header, text_columns
+from edu_platform.lib.landed_files import (
+    LandedFileError,
+    check_inside_root,
+    locate_bad_row,
+    quoted_prefix,
+    read_header,
+    text_columns,
+)
 from edu_platform.lib.warehouse import get_warehouse
 
 BLOCK_SIZE = 16 * 1024 * 1024
 MERGE_PARTITION = {"disposition": "merge", "strategy": "delete-insert"}
 
 
-def read_landed_csv(item: FileItemDict, expected: Sequence[str], constants: dict[str, str] | None = None) -> Iterator[pa.Table]:
+def read_landed_csv(item: FileItemDict, expected: Sequence[str], constants: dict[str, str] | None = None,
+                    root: str | None = None) -> Iterator[pa.Table]:
     """Stream a landed CSV as Arrow tables of text columns, with `constants` appended as columns."""
     constants = constants or {}
     url = item["file_url"]
+    check_inside_root(item, root)
     with item.open(mode="rb", compression="disable") as f:
         head = f.read(64 * 1024)
     header = read_header(url, head, expected)
@@ -72,7 +83,7 @@ def read_landed_csv(item: FileItemDict, expected: Sequence[str], constants: dict
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         with item.open(mode="rb", compression="disable") as f:
             where = locate_bad_row(f, len(header.columns))
-        raise LandedFileError(f"{url}: {where} ({str(exc).strip()[:300]})") from exc
+        raise LandedFileError(f"{url}: {where} ({quoted_prefix(str(exc).strip(), 120)})") from exc
     finally:
         if stream is not None:
             stream.close()
@@ -117,7 +128,7 @@ def _fact_resource(root: str, nanodegree: str, month: str, stem: str, counts: di
                 f"{folder}: missing file {stem}.csv (a month folder holds {', '.join(f'{s}.csv' for s in FACT_FILES)})"
             )
         counts[stem] = 0
-        for table in read_landed_csv(item, columns, {"nanodegree": nanodegree, "month": month}):
+        for table in read_landed_csv(item, columns, {"nanodegree": nanodegree, "month": month}, root=root):
             counts[stem] += table.num_rows
             yield table
 
@@ -161,7 +172,7 @@ def _dim_resource(root: str, stem: str, table: str, key: str, columns: tuple[str
         name=table,
         table_name=bronze_table(SOURCE, table),
         write_disposition=MERGE_PARTITION,
-        primary_key=key,
+        primary_key=[key, "updated_at"],  # every version kept: silver takes the latest updated_at over all loads
         columns=hints,
         file_format="csv",
     )
@@ -171,6 +182,6 @@ def _dim_resource(root: str, stem: str, table: str, key: str, columns: tuple[str
         if not found:
             raise LandedFileError(f"{folder}: missing file {stem}.csv (dimension files: "
                                   f"{', '.join(f'{s}.csv' for s in DIM_FILES)})")
-        yield from read_landed_csv(found[0], columns)
+        yield from read_landed_csv(found[0], columns, root=root)
 
     return landed_dimension
