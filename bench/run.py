@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import report  # bench/report.py: figures against targets, README table
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
@@ -78,7 +80,9 @@ def main() -> int:
         slice_dir = DATA / "oulad_slice_1m"
         _child("slice", str(data), str(slice_dir), "1000000")
         results["pandas_to_sql_seconds_1m"] = _repeat(args.repeat, "pandas_student_vle", str(slice_dir))["seconds"]
-        results["bronze_seconds_1m"] = _repeat(args.repeat, "bronze_student_vle", str(slice_dir))["seconds"]
+        bronze_1m = _repeat(args.repeat, "bronze_student_vle", str(slice_dir))
+        results["bronze_seconds_1m"] = bronze_1m["seconds"]
+        results["bronze_peak_rss_mb_1m"] = bronze_1m["peak_rss_mb"]  # flatness: 10x the rows, about the same memory
         oulad_copy = _repeat(args.repeat, "copy_oulad", str(data))
         oulad_e2e = _repeat(args.repeat, "oulad_end_to_end", str(data))
         results["oulad_copy_seconds"] = oulad_copy["seconds"]
@@ -87,6 +91,9 @@ def main() -> int:
             oulad_e2e["seconds"]["median"] / oulad_copy["seconds"]["median"], 2
         )
         results["oulad_end_to_end_peak_rss_mb"] = oulad_e2e["peak_rss_mb"]
+        results["oulad_end_to_end_phases"] = {
+            key[len("phase_"):-len("_seconds")]: value["median"] for key, value in oulad_e2e.items() if key.startswith("phase_")
+        }
 
     if args.only in (None, "dost"):
         print("preparing the Dost source database (cached) ...", flush=True)
@@ -110,6 +117,13 @@ def main() -> int:
     (RESULTS / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.json").write_text(text)
     print(_table(results))
     print(f"\nwritten: {RESULTS / 'latest.json'}")
+    print(report.text(results))
+    if args.scale == 1.0:
+        report.rewrite_readme(results)
+        print("README benchmark table rewritten from this run")
+    if missing := report.missed(results):
+        print(f"\ntargets missed: {'; '.join(missing)}")
+        return 1
     return 0
 
 
