@@ -71,3 +71,10 @@ def test_command_exits_non_zero_on_a_miss(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("sys.argv", ["report.py", str(results)])
     assert report.main() == 1
     assert "✗ OULAD end to end" in capsys.readouterr().out
+
+
+def test_a_figure_not_measured_is_shown_as_such_not_dropped():
+    results = {k: v for k, v in _results().items() if not k.startswith("dost_")}
+    text = report.text(results)
+    assert "Dost full history / pipe COPY: not measured" in text and "--only dost" in text
+    assert report.missed(results) == []
