@@ -85,10 +85,17 @@ def _when(r: dict) -> str:
     return ", ".join(stamps) + " UTC" if stamps else "unknown"
 
 
+def _load(r: dict) -> str:
+    """The machine's 1-minute load average during each part of the run, against its CPU count."""
+    parts = [f"{k[len('load_'):]}: {v['start']}→{v.get('end', '?')} on {v['cpus']} CPUs"
+             for k, v in sorted(r.items()) if k.startswith("load_") and isinstance(v, dict)]
+    return "; ".join(parts) or "not recorded"
+
+
 def markdown(r: dict) -> str:
     lines = [
         f"Last `make bench` (scale {r.get('scale', '?'):g}, medians of {r.get('repetitions', '?')} with min–max; "
-        f"started {_when(r)}):",
+        f"started {_when(r)}; load average {_load(r)}):",
         "",
         "| figure | measured | target | |",
         "|---|---|---|---|",
@@ -99,7 +106,7 @@ def markdown(r: dict) -> str:
 
 
 def text(r: dict) -> str:
-    lines = [f"\nbenchmark figures against their targets (scale {r.get('scale', '?'):g}):"]
+    lines = [f"\nbenchmark figures against their targets (scale {r.get('scale', '?'):g}; load average {_load(r)}):"]
     for figure, value, target, met in _rows(r):
         mark = " " if met is None else "✓" if met else "✗"
         lines.append(f" {mark} {figure}: {value}" + (f"   [target {target}]" if target else ""))
