@@ -94,7 +94,7 @@ def _load(r: dict) -> str:
 
 def markdown(r: dict) -> str:
     lines = [
-        f"Last `make bench` (scale {r.get('scale', '?'):g}, medians of {r.get('repetitions', '?')} with min–max; "
+        f"Last benchmark run (`make bench` or `bench/run.py --only …`; scale {r.get('scale', '?'):g}, medians of {r.get('repetitions', '?')} with min–max; "
         f"started {_when(r)}; load average {_load(r)}):",
         "",
         "| figure | measured | target | |",
