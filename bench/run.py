@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import report  # bench/report.py: figures against targets, README table
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
@@ -40,10 +42,20 @@ def _child(measure: str, *args: str) -> dict:
     return figures
 
 
-def _repeat(n: int, measure: str, *args: str) -> dict:
-    runs = [_child(measure, *args) for _ in range(n)]
+def _summary(runs: list[dict]) -> dict:
     keys = [k for k, v in runs[0].items() if isinstance(v, (int, float))]
     return {k: {"median": statistics.median(r[k] for r in runs), "min": min(r[k] for r in runs), "max": max(r[k] for r in runs)} for k in keys}
+
+
+def _repeat(n: int, measure: str, *args: str) -> dict:
+    return _summary([_child(measure, *args) for _ in range(n)])
+
+
+def _paired(n: int, floor: str, measure: str, *args: str) -> tuple[dict, dict]:
+    """A figure and the floor it is divided by, measured in turns (floor, figure, floor, figure, ...): on a shared
+    machine whose load drifts over minutes, each ratio's two sides then see about the same conditions."""
+    runs = [(_child(floor, *args), _child(measure, *args)) for _ in range(n)]
+    return _summary([a for a, _ in runs]), _summary([b for _, b in runs])
 
 
 def main() -> int:
@@ -64,13 +76,15 @@ def main() -> int:
             results.update(earlier)
     results.update({"scale": args.scale, "repetitions": args.repeat, f"started_{args.only or 'all'}": dt.datetime.now(dt.UTC).isoformat()})
 
+    # how busy the machine was (1-minute load average at the start and end, against its CPU count): a shared
+    # machine's figures are comparable only with others measured under the same load
+    results[f"load_{args.only or 'all'}"] = {"cpus": os.cpu_count(), "start": round(os.getloadavg()[0], 1)}
     print(f"preparing data at scale {args.scale:g} (cached in {DATA}) ...", flush=True)
     prep = _child("prepare", str(data), str(args.scale))
     results["rows"] = prep.get("rows")
 
     if args.only in (None, "oulad"):
-        copy = _repeat(args.repeat, "copy_student_vle", str(data))
-        bronze = _repeat(args.repeat, "bronze_student_vle", str(data))
+        copy, bronze = _paired(args.repeat, "copy_student_vle", "bronze_student_vle", str(data))
         results["copy_seconds"] = copy["seconds"]
         results["bronze_seconds"] = bronze["seconds"]
         results["bronze_to_copy_ratio"] = round(bronze["seconds"]["median"] / copy["seconds"]["median"], 2)
@@ -78,15 +92,19 @@ def main() -> int:
         slice_dir = DATA / "oulad_slice_1m"
         _child("slice", str(data), str(slice_dir), "1000000")
         results["pandas_to_sql_seconds_1m"] = _repeat(args.repeat, "pandas_student_vle", str(slice_dir))["seconds"]
-        results["bronze_seconds_1m"] = _repeat(args.repeat, "bronze_student_vle", str(slice_dir))["seconds"]
-        oulad_copy = _repeat(args.repeat, "copy_oulad", str(data))
-        oulad_e2e = _repeat(args.repeat, "oulad_end_to_end", str(data))
+        bronze_1m = _repeat(args.repeat, "bronze_student_vle", str(slice_dir))
+        results["bronze_seconds_1m"] = bronze_1m["seconds"]
+        results["bronze_peak_rss_mb_1m"] = bronze_1m["peak_rss_mb"]  # flatness: 10x the rows, about the same memory
+        oulad_copy, oulad_e2e = _paired(args.repeat, "copy_oulad", "oulad_end_to_end", str(data))
         results["oulad_copy_seconds"] = oulad_copy["seconds"]
         results["oulad_end_to_end_seconds"] = oulad_e2e["seconds"]
         results["oulad_end_to_end_to_copy_ratio"] = round(
             oulad_e2e["seconds"]["median"] / oulad_copy["seconds"]["median"], 2
         )
         results["oulad_end_to_end_peak_rss_mb"] = oulad_e2e["peak_rss_mb"]
+        results["oulad_end_to_end_phases"] = {
+            key[len("phase_"):-len("_seconds")]: value["median"] for key, value in oulad_e2e.items() if key.startswith("phase_")
+        }
 
     if args.only in (None, "dost"):
         print("preparing the Dost source database (cached) ...", flush=True)
@@ -104,12 +122,20 @@ def main() -> int:
         )
         results["dost_load_peak_rss_mb"] = load["peak_rss_mb"]
 
+    results[f"load_{args.only or 'all'}"]["end"] = round(os.getloadavg()[0], 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
     text = json.dumps(results, indent=2, default=str)
     (RESULTS / "latest.json").write_text(text)
     (RESULTS / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.json").write_text(text)
     print(_table(results))
     print(f"\nwritten: {RESULTS / 'latest.json'}")
+    print(report.text(results))
+    if args.scale == 1.0:
+        report.rewrite_readme(results)
+        print("README benchmark table rewritten from this run")
+    if missing := report.missed(results):
+        print(f"\ntargets missed: {'; '.join(missing)}")
+        return 1
     return 0
 
 

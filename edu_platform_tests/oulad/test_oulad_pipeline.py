@@ -87,3 +87,43 @@ def test_calendar_maps_offsets_to_dates(oulad_run, warehouse):
         " and presentation_key in ('AAA_2013J', 'BBB_2014B')"
     ))
     assert rows == {"AAA_2013J": "2013-10-01", "BBB_2014B": "2014-02-01"}
+
+
+def test_vle_fact_equals_its_plain_definition(oulad_run, warehouse):
+    """fct_vle_interactions finds the calendar by a group's codes (not by a key concatenated per group): over the
+    built silver plus groups with blank-padded codes and codes of no course, its rows equal the plain definition
+    (group, key by concatenation, left join the calendar on the key)."""
+    import re
+    from pathlib import Path
+
+    model = (Path(__file__).resolve().parents[2] / "dbt/models/gold/oulad/fct_vle_interactions.sql").read_text()
+    model = re.sub(r"\{\{ config\(.*?\) \}\}", "", model, flags=re.S)
+    model = re.sub(r"\{\{ ref\('(\w+)'\) \}\}", lambda m: f"silver.{m.group(1)}", model)
+    model = model.replace("silver.oulad_student_vle", "fct_probe.student_vle")
+    plain = """
+        with daily as (
+            select id_student, id_site, day_offset, code_module, code_presentation,
+                   sum(sum_click) as sum_click, count(*) as source_rows
+            from fct_probe.student_vle group by 1, 2, 3, 4, 5
+        ), keyed as (select trim(code_module) || '_' || trim(code_presentation) as presentation_key, * from daily)
+        select k.presentation_key, k.id_student, k.id_site, k.day_offset, cal.week_offset, cal.date_key,
+               k.sum_click, k.source_rows
+        from keyed k left join silver.oulad_presentation_calendar cal using (presentation_key, day_offset)"""
+    with warehouse.cursor() as cur:
+        cur.execute("drop schema if exists fct_probe cascade; create schema fct_probe")
+        cur.execute(
+            "create view fct_probe.student_vle as select * from silver.oulad_student_vle union all"
+            " select v.presentation_key, ' ' || v.code_module || ' ', v.code_presentation || ' ', v.id_student + 1,"
+            " v.id_site, v.day_offset, v.sum_click from (select * from silver.oulad_student_vle limit 3) v union all"
+            " select 'ZZZ_2099J', 'ZZZ', '2099J', 1, 2, 3, 4::bigint"
+        )
+        cur.execute(f"select count(*) from (({model}) except all ({plain})) d")
+        extra = cur.fetchone()[0]
+        cur.execute(f"select count(*) from (({plain}) except all ({model})) d")
+        missing = cur.fetchone()[0]
+        cur.execute(f"select count(*), array_agg(presentation_key) filter (where date_key is null) from ({model}) m")
+        rows, unmatched = cur.fetchone()
+        cur.execute("drop schema fct_probe cascade")
+    assert (extra, missing) == (0, 0)
+    # the blank-padded codes found their calendar; only the course that does not exist has no date
+    assert unmatched == ["ZZZ_2099J"] and rows > warehouse.scalar("select count(*) from gold.fct_vle_interactions")
