@@ -3,8 +3,9 @@ the shared resources. Adding a source is adding a folder under `defs/` with a `d
 
 import importlib
 import pkgutil
+import warnings
 
-from dagster import Definitions, in_process_executor
+from dagster import Definitions, in_process_executor, with_source_code_references
 
 import edu_platform.defs as defs_package
 from edu_platform.lib.dbt import dbt_resource
@@ -26,8 +27,17 @@ def _folder_definitions() -> list[Definitions]:
     return found
 
 
-defs = Definitions.merge(
+_merged = Definitions.merge(
     # In-process execution: a step subprocess costs ~12 s of imports and dbt parsing on 2 cores.
     Definitions(resources={"dlt": WarehouseDltResource(), "dbt": dbt_resource()}, executor=in_process_executor),
     *_folder_definitions(),
+)
+
+# Each asset links to the Python that defines it (dagster-dbt adds the model's `.sql` to dbt assets).
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # code references are a beta API
+    _assets = with_source_code_references(list(_merged.assets or []))
+defs = Definitions(
+    assets=_assets, asset_checks=_merged.asset_checks, jobs=_merged.jobs, schedules=_merged.schedules,
+    sensors=_merged.sensors, resources=_merged.resources, executor=_merged.executor, loggers=_merged.loggers,
 )

@@ -1,5 +1,6 @@
 """dbt, one way for every source: the project, the CLI resource, the translator and the asset factory."""
 
+import functools
 import importlib.metadata
 import json
 import os
@@ -10,11 +11,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
-from dagster import AssetCheckResult, AssetExecutionContext, AssetKey, BackfillPolicy, PartitionsDefinition
+from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec, BackfillPolicy, PartitionsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 from packaging import version
 
+from edu_platform.lib.ownership import owners_of
 from edu_platform.lib.settings import dbt_project_dir
 from edu_platform.lib.warehouse import export_environment
 
@@ -70,10 +72,13 @@ def dbt_resource() -> DbtCliResource:
 
 
 class EduDbtTranslator(DagsterDbtTranslator):
-    """Sources map onto the dlt keys `bronze/<source>/<table>`; models to `<layer>/<source>/<model>`."""
+    """Sources map onto the dlt keys `bronze/<source>/<table>`; models to `<layer>/<source>/<model>`. A model's
+    description and columns come from its dbt YAML (no raw SQL: the code reference opens the `.sql`), its owner
+    from `lib/ownership.py`; every test becomes a check with a short name and a description of what it guards,
+    what a failure means and why its severity (see `readable_manifest`)."""
 
     def __init__(self):
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=True))
 
     @staticmethod
     def _layer_and_source(props: Mapping[str, Any]) -> tuple[str, str]:
@@ -92,6 +97,152 @@ class EduDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> Optional[str]:
         layer, source = self._layer_and_source(dbt_resource_props)
         return f"{source}_{layer}"
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        props = dbt_resource_props
+        text = (props.get("description") or "").strip() or f"dbt {props['resource_type']} {props['name']}"
+        if props["resource_type"] != "model":
+            return text
+        materialized = props.get("config", {}).get("materialized")
+        return f"{text}\n\n`{props.get('schema')}.{props.get('alias') or props['name']}` · dbt {materialized} · `{props.get('original_file_path')}`"
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Optional[list[str]]:
+        return owners_of(self._layer_and_source(dbt_resource_props)[1])
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        layer, source = self._layer_and_source(dbt_resource_props)
+        return {**super().get_tags(dbt_resource_props), "layer": layer, "source": source}
+
+    def get_asset_check_spec(self, asset_spec: AssetSpec, manifest: Mapping[str, Any], unique_id: str, project) -> Optional[AssetCheckSpec]:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        test = manifest["nodes"][unique_id]
+        return spec._replace(description=test.get("description") or describe_test(test, manifest))
+
+
+# What the UI shows of a check name without cutting it (the asset's check list truncates in the middle).
+MAX_CHECK_NAME = 32
+
+_SHORT_PREFIX = {
+    "unique": "unique", "not_null": "not_null", "unique_combination_of_columns": "unique", "relationships": "fk",
+    "accepted_values": "values", "expression_is_true": "rule", "equal_rowcount": "rows_match", "equal_sum": "sum_match",
+    "max_null_share": "max_null_share",
+}
+
+
+def _model_name(manifest: Mapping[str, Any], unique_id: Optional[str]) -> str:
+    node = manifest["nodes"].get(unique_id) or manifest["sources"].get(unique_id) or {}
+    return node.get("name", "")
+
+
+def _relation(manifest: Mapping[str, Any], unique_id: Optional[str]) -> str:
+    node = manifest["nodes"].get(unique_id) or manifest["sources"].get(unique_id) or {}
+    return f"{node.get('schema')}.{node.get('alias') or node.get('identifier') or node.get('name')}" if node else "?"
+
+
+def _ref_name(value: Any) -> str:
+    """`ref('dim_date')` / `source('oulad', 'courses')` -> the model or table name."""
+    found = re.findall(r"['\"]([^'\"]+)['\"]", str(value))
+    return found[-1] if found else str(value)
+
+
+def _first_identifier(expression: str) -> str:
+    words = [w for w in re.findall(r"[a-z_][a-z0-9_]*", expression.lower()) if w not in {"and", "or", "not", "is", "null", "between", "case", "when", "coalesce"}]
+    return words[0] if words else "rule"
+
+
+def short_test_name(test: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
+    """A check name that fits the UI: the kind of test and the column(s) it guards, e.g. `unique_presentation_key`,
+    `fk_id_assessment`, `rows_match_oulad_student_info`. A name given in YAML (dbt's `name:`) and short enough
+    is kept."""
+    meta = test.get("test_metadata") or {}
+    kind = meta.get("name")
+    generated = kind and test["name"].startswith(f"{kind}_")
+    if not generated:
+        return test["name"][:MAX_CHECK_NAME]
+    kwargs = meta.get("kwargs") or {}
+    column = test.get("column_name") or kwargs.get("column_name")
+    prefix = _SHORT_PREFIX.get(kind, kind)
+    if kind == "unique_combination_of_columns":
+        subject = "key"
+    elif kind == "equal_rowcount":
+        subject = _ref_name(kwargs.get("compare_model"))
+    elif kind == "expression_is_true" and not column:
+        subject = _first_identifier(str(kwargs.get("expression", "")))
+    else:
+        subject = column or _model_name(manifest, test.get("attached_node"))
+    return f"{prefix}_{subject}"[:MAX_CHECK_NAME].rstrip("_")
+
+
+def describe_test(test: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
+    """What the test guards, what a failure means, its severity and why (a `severity_reason` in the test's meta
+    says why; otherwise the rule for its severity)."""
+    meta = test.get("test_metadata") or {}
+    kind = meta.get("name")
+    kwargs = meta.get("kwargs") or {}
+    rel = _relation(manifest, test.get("attached_node"))
+    col = test.get("column_name") or kwargs.get("column_name")
+    config = test.get("config") or {}
+    where = f" Scope: rows where {config['where']}." if config.get("where") else ""
+    if kind == "unique":
+        text = f"No two rows of `{rel}` share `{col}`: it is the key. A failure means duplicated keys, so every join on it multiplies rows."
+    elif kind == "not_null":
+        text = f"Every row of `{rel}` has a `{col}`. A failure means rows without it, which joins and counts downstream silently drop."
+    elif kind == "unique_combination_of_columns":
+        cols = ", ".join(kwargs.get("combination_of_columns") or [])
+        text = f"No two rows of `{rel}` share ({cols}): the table's grain. A failure means duplicate rows at that grain (double counting)."
+    elif kind == "relationships":
+        text = (f"Every `{col}` of `{rel}` exists in `{_ref_name(kwargs.get('to'))}`.`{kwargs.get('field')}`. A failure means"
+                " orphan rows: a join to that table loses them or shows them as unknown.")
+    elif kind == "accepted_values":
+        text = f"`{col}` of `{rel}` only takes the values {kwargs.get('values')}. A failure means a new or misspelled value that the marts do not count."
+    elif kind == "expression_is_true":
+        text = f"Every row of `{rel}` satisfies `{kwargs.get('expression')}`. A failure means rows that break this rule."
+    elif kind == "equal_rowcount":
+        text = (f"`{rel}` has as many rows as `{_ref_name(kwargs.get('compare_model'))}`: nothing lost or duplicated between"
+                " them. A failure means rows were dropped or fanned out by a join.")
+    elif kind == "equal_sum":
+        text = (f"The total of `{kwargs.get('column_name') or col}` in `{rel}` equals the total in"
+                f" `{_ref_name(kwargs.get('compare_model'))}`: every unit is reconciled. A failure means a figure was lost or counted twice.")
+    elif kind == "max_null_share":
+        text = f"At most {kwargs.get('max_share')} of `{col}` in `{rel}` is missing. A failure means the source left more of it empty than it usually does."
+    elif kind:
+        args = ", ".join(f"{k}={v}" for k, v in kwargs.items() if k not in ("model", "column_name"))
+        text = f"dbt test `{kind}` on `{rel}`" + (f" column `{col}`" if col else "") + (f" ({args})" if args else "") + "."
+    else:
+        text = f"dbt singular test `{test.get('original_file_path')}` on `{rel}`: it returns the rows breaking its rule."
+    severity = str(config.get("severity") or "error").upper()
+    reason = ((config.get("meta") or {}).get("severity_reason") or (test.get("meta") or {}).get("severity_reason"))
+    if severity == "ERROR":
+        rule = ("Severity ERROR (blocking): the models downstream in the same run do not build, because figures built on"
+                " broken keys or references would be wrong.")
+    else:
+        rule = "Severity WARN (not blocking): the figures stay correct; the rows it counts are worth a look."
+    return f"{text}{where}\n\n{rule}" + (f" Why: {reason}" if reason else "") + " The failing-row count is in `dagster_dbt/failed_row_count`."
+
+
+@functools.lru_cache(maxsize=4)
+def readable_manifest(manifest_path: Optional[Path] = None) -> dict:
+    """dbt's manifest with every test renamed to `short_test_name` (unique per model), so the check names dagster-dbt
+    derives from it fit the UI. Only the `name` changes: dbt still selects and reports tests by their unique id
+    and fully qualified name, which stay as dbt wrote them."""
+    manifest = json.loads(Path(manifest_path or DBT_PROJECT.manifest_path).read_text())
+    taken: dict[Optional[str], set] = {}
+    for unique_id in sorted(manifest["nodes"]):
+        test = manifest["nodes"][unique_id]
+        if test["resource_type"] != "test":
+            continue
+        attached = test.get("attached_node") or next(iter(test["depends_on"]["nodes"]), None)
+        names = taken.setdefault(attached, set())
+        base = short_test_name(test, manifest)
+        name, n = base, 2
+        while name in names:
+            name = f"{base[: MAX_CHECK_NAME - len(str(n)) - 1]}_{n}"
+            n += 1
+        names.add(name)
+        test["name"] = name
+    return manifest
 
 
 def partition_window_vars(context: AssetExecutionContext) -> dict:
@@ -123,7 +274,7 @@ def build_dbt_assets(
 
     @dbt_assets(
         name=name,
-        manifest=DBT_PROJECT.manifest_path,
+        manifest=readable_manifest(),
         select=select,
         exclude=exclude,
         partitions_def=partitions_def,
@@ -141,7 +292,7 @@ def build_dbt_assets(
         dbt_vars = vars_fn(context)
         if dbt_vars:
             args += ["--vars", json.dumps(dbt_vars)]
-        yield from with_test_errors(dbt.cli(args, context=context))
+        yield from with_test_errors(dbt.cli(args, context=context)).fetch_row_counts().fetch_column_metadata()
 
     return _assets
 

@@ -5,11 +5,12 @@ from urllib.parse import quote
 
 import dlt
 import pyarrow.parquet as pq
-from dagster import AssetKey, AssetSpec
+from dagster import AssetKey, AssetSpec, TableColumn, TableSchema
 from dagster_dlt import DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.destinations.impl.postgres.postgres import PostgresClient, PostgresParquetCopyJob
 
+from edu_platform.lib.ownership import owners_of
 from edu_platform.lib.settings import dlt_pipelines_dir
 from edu_platform.lib.warehouse import get_warehouse
 
@@ -89,16 +90,54 @@ def declaration_pipeline(source: str) -> dlt.Pipeline:
 
 
 class EduDltTranslator(DagsterDltTranslator):
-    """Keys `bronze/<source>/<table>`, no invented upstream assets, grouped `<source>_bronze`."""
+    """Keys `bronze/<source>/<table>`, no invented upstream assets, grouped `<source>_bronze`; the description
+    comes from the table's declaration in the source's `settings.py` (`DESCRIPTIONS`, key from `CONTRACTS`,
+    cadence), the owner from `lib/ownership.py`, and the declared columns become the asset's column schema."""
 
     def __init__(self, source: str):
         self.source = source
 
     def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
         default = super().get_asset_spec(data)
+        table = data.resource.name
         return default.replace_attributes(
-            key=AssetKey([BRONZE_SCHEMA, self.source, data.resource.name]),
+            key=AssetKey([BRONZE_SCHEMA, self.source, table]),
             deps=[],
             group_name=f"{self.source}_bronze",
             kinds={"dlt", "postgres"},
-        )
+            description=describe_bronze_table(self.source, table, data.resource.write_disposition),
+            owners=owners_of(self.source),
+            tags={"layer": "bronze", "source": self.source},
+        ).merge_attributes(metadata=_declared_columns(data.resource))
+
+
+def describe_bronze_table(source: str, table: str, write_disposition) -> str:
+    """What a row is (the source's `DESCRIPTIONS`), then its key, cadence and how a load writes it."""
+    from edu_platform.sources import source_module
+
+    settings = source_module(source, "settings")
+    descriptions = getattr(settings, "DESCRIPTIONS", {})
+    if table not in descriptions:
+        raise KeyError(f"bronze table {source}.{table} has no description: add it to DESCRIPTIONS in edu_platform/defs/{source}/settings.py")
+    contract = next((c for c in getattr(settings, "CONTRACTS", []) if c.table == table), None)
+    key = f"({', '.join(contract.keys)})" if contract is not None and contract.keys else "none (rows may repeat)"
+    disposition = write_disposition.get("disposition") if isinstance(write_disposition, dict) else write_disposition
+    how = {"replace": "each load replaces the table", "merge": "each load merges on the key (a re-run replaces, never duplicates)",
+           "append": "each load appends"}.get(disposition, str(disposition))
+    from edu_platform.defs.quality.freshness import cadence_of
+
+    return (
+        f"{descriptions[table]}\n\nTable `{BRONZE_SCHEMA}.{bronze_table(source, table)}` · key {key} · loaded"
+        f" {cadence_of(source)} by dlt, {how} · values as the source published them (silver types them)."
+    )
+
+
+def _declared_columns(resource) -> dict:
+    """The resource's declared columns as `dagster/column_schema` (the dlt schema of a materialization adds the
+    loader's own `_dlt_*` columns); a source reflected at run time (Dost's tables) declares none here."""
+    columns = [
+        TableColumn(name=name, type=hints.get("data_type") or "text", description=hints.get("description"))
+        for name, hints in (resource.columns or {}).items()
+        if isinstance(hints, dict)
+    ]
+    return {"dagster/column_schema": TableSchema(columns=columns)} if columns else {}

@@ -237,7 +237,7 @@ def test_history_loads_and_checks_pass(env, history):
 
     specs = {spec.name: spec for spec in defs.resolve_assets_def(AssetKey(["gold", "dost", "mainfact"])).check_specs}
     assert not specs["dost_calling_day_without_calls"].blocking
-    assert specs["unique_mainfact_campaign_id"].blocking
+    assert specs["unique_campaign_id"].blocking
     for table in TABLES:
         # bronze keeps every version of a user (merged on id and updated_at): count keys
         assert wh.scalar(f"select count(distinct id) from bronze.dost_{table}") == src.scalar(f"select count(*) from {table}"), table

@@ -54,6 +54,21 @@ def bronze_columns(table: str) -> tuple[str, ...]:
     return tuple(BRONZE_RENAMED.get((table, c), c) for c in SOURCE_COLUMNS[table])
 
 
+# bronze table -> what a row is (shown as the asset's description in the Dagster UI, with its key and cadence)
+DESCRIPTIONS: dict[str, str] = {
+    "users": "Dost source table `users`: one row per version of a user (status, signup and update times), kept by"
+    " (id, updated_at); a week loads the users created or changed in it.",
+    "experience": "Dost source table `experience`: one row per enrolment of a user in a program, with the provider and"
+    " the phone number as a salted hash (the number itself never leaves the source).",
+    "programseq": "Dost source table `programseq`: the program calendar, one row per (program, sequence index) with its"
+    " week and day; reference data, read whole every week.",
+    "content": "Dost source table `content`: one row per audio content of a program, with its duration in seconds;"
+    " reference data, read whole every week.",
+    "campaign": "Dost source table `campaign`: one row per call placed to a user (content, status, attempt time,"
+    " seconds listened); a week loads that week's calls and the corrections made to older ones.",
+}
+
+
 _CONTRACTS = [
     TableContract("users", keys=("id", "updated_at"), required=("created_on", "updated_at", "status"),
                   unique_in_source=True, source_keys=("id",)),

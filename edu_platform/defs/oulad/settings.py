@@ -40,6 +40,23 @@ FILES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 PRESENTATION = ("code_module", "code_presentation")
 
+# bronze table -> what a row is (shown as the asset's description in the Dagster UI, with its key and cadence)
+DESCRIPTIONS: dict[str, str] = {
+    "courses": "OULAD `courses.csv` as published: one row per module presentation (e.g. AAA 2013J), with its length in days.",
+    "assessments": "OULAD `assessments.csv`: one row per assessment (TMA, CMA or Exam) of a presentation, its due day"
+    " offset (`?` when the exam date is unpublished) and weight.",
+    "vle": "OULAD `vle.csv`: one row per VLE site (a page, resource, quiz...) of a presentation, with its activity type"
+    " and planned weeks.",
+    "student_info": "OULAD `studentInfo.csv`: one row per student and presentation: demographics (gender, region,"
+    " education, IMD band, age band, disability), prior attempts, credits and the final result.",
+    "student_registration": "OULAD `studentRegistration.csv`: one row per student and presentation: registration day"
+    " offset and, for a withdrawal, the unregistration day offset.",
+    "student_assessment": "OULAD `studentAssessment.csv`: one row per submission (a non-submission has no row): day"
+    " submitted, banked flag and score (below 40 is a fail).",
+    "student_vle": "OULAD `studentVle.csv`: click rows (student, site, day offset, clicks). No key: one student, site"
+    " and day repeats over several rows, summed in gold.",
+}
+
 _CONTRACTS = [
     TableContract("courses", keys=PRESENTATION, numeric=("module_presentation_length",)),
     TableContract("assessments", keys=("id_assessment",), required=PRESENTATION, numeric=("id_assessment", "date", "weight")),

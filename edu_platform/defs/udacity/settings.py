@@ -50,6 +50,24 @@ DIM_FILES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
 }
 
+# bronze table -> what a row is (shown as the asset's description in the Dagster UI, with its key and cadence)
+DESCRIPTIONS: dict[str, str] = {
+    "project_feedback": "Landed `<nanodegree>/<year>/<month>/project_feedback.csv`: one row per learner's rating (1-5)"
+    " and comment on a project, tagged with the folder's nanodegree and month.",
+    "section_feedback": "Landed `section_feedback.csv` per nanodegree and month: one row per learner's rating (1-5) and"
+    " comment on a course section.",
+    "mentor_activity": "Landed `mentor_activity.csv` per nanodegree and month: one row per question a learner asked a"
+    " mentor, its category, and the answer and its time when answered.",
+    "video_log": "Landed `video_log.csv` per nanodegree and month: one row per player event (play, pause, complete...)"
+    " with seconds watched. The export repeats some events verbatim: no key in bronze, silver keeps one per event_id.",
+    "users": "Landed `dimensional_tables/users_dim.csv`: one row per learner (name and e-mail stay in bronze and silver;"
+    " gold keeps country and signup date), merged on user_id, the latest updated_at wins.",
+    "projects": "Landed `dimensional_tables/projects_dim.csv`: one row per project of a nanodegree section, with its"
+    " difficulty; merged on project_id.",
+    "videos": "Landed `dimensional_tables/videos_dim.csv`: one row per video of a nanodegree section, with its position"
+    " and duration; merged on video_id.",
+}
+
 CONTRACTS = [
     TableContract(
         "project_feedback", keys=("feedback_id",), required=("user_id", "project_id", "submitted_at", "rating") + PARTITION_COLUMNS,
