@@ -19,7 +19,10 @@ from dagster import (
 from edu_platform.defs.quality.freshness import (
     SOURCE_CADENCE,
     bronze_keys_by_source,
+    bronze_partitions,
     cadence_of,
+    deadline_cron,
+    expected_partitions,
     freshness_window,
 )
 from edu_platform_tests.helpers import check_results
@@ -63,8 +66,12 @@ def test_every_bronze_asset_has_a_freshness_check_for_its_cadence():
         spec = specs.get(AssetCheckKey(key, "freshness_check"))
         assert spec is not None, f"{key.to_user_string()} has no freshness check"
         assert not spec.blocking
+        assert "Evaluates freshness" not in spec.description and "Severity WARN" in spec.description
         params = spec.metadata["dagster/freshness_params"].value
-        assert params["lower_bound_delta_seconds"] == freshness_window(key.path[1]).total_seconds()
+        if bronze_partitions()[key] is None:
+            assert params["lower_bound_delta_seconds"] == freshness_window(key.path[1]).total_seconds()
+        else:  # partitioned: each partition is due a day after it ends
+            assert params["deadline_cron"] == deadline_cron(key.path[1])
 
 
 def test_every_bronze_asset_has_blocking_key_and_null_checks():
@@ -97,8 +104,11 @@ def _report_update(instance, key, seconds_ago):
 
 def test_freshness_warns_when_a_source_is_late_and_passes_within_its_cadence(tmp_path):
     by_source = bronze_keys_by_source()
-    # one table per source is enough: the check is the same for all of a source's tables
-    probes = {source: keys[0] for source, keys in by_source.items()}
+    partitions = bronze_partitions()
+    # one unpartitioned table per source is enough: the check is the same for all of a source's tables
+    probes = {source: next(k for k in keys if partitions[k] is None) for source, keys in by_source.items()
+              if any(partitions[k] is None for k in keys)}
+    assert set(probes) >= {"oulad", "udacity"}  # OULAD's snapshot, the course dimension files
     with instance_for_test(temp_dir=str(tmp_path)) as instance:
         never = _run_freshness(instance, probes.values())
         assert never.success  # WARN, not blocking: a stale source never fails a run
@@ -117,6 +127,49 @@ def test_freshness_warns_when_a_source_is_late_and_passes_within_its_cadence(tmp
         late = check_results(_run_freshness(instance, probes.values()))
         assert all(not r.passed and r.severity == AssetCheckSeverity.WARN for r in late.values())
         assert all("overdue" in r.description for r in late.values())
+
+
+def _report_partition(instance, key, partition):
+    instance.report_runless_asset_event(AssetMaterialization(asset_key=key, partition=partition))
+
+
+def test_a_missing_week_fails_its_freshness_check_naming_the_week_and_an_arrived_week_passes(tmp_path):
+    """Dost's weeks: the week due (ended more than a day ago) is missing while older weeks were loaded and re-run;
+    the check fails naming that week. Once the week lands it passes."""
+    key = AssetKey(["bronze", "dost", "campaign"])
+    partitions_def = bronze_partitions()[key]
+    with instance_for_test(temp_dir=str(tmp_path)) as instance:
+        (due,) = expected_partitions(partitions_def, deadline_cron("dost"), instance)
+        keys = partitions_def.get_partition_keys()
+        older = keys[keys.index(due) - 3 : keys.index(due)]
+        for week in older + older[-1:]:  # the week before the due one is even re-run
+            _report_partition(instance, key, week)
+        missing = check_results(_run_freshness(instance, [key]))[(key.to_user_string(), "freshness_check")]
+        assert not missing.passed and missing.severity == AssetCheckSeverity.WARN
+        assert due in missing.description, missing.description
+
+        _report_partition(instance, key, due)
+        arrived = check_results(_run_freshness(instance, [key]))[(key.to_user_string(), "freshness_check")]
+        assert arrived.passed, arrived.description
+
+
+def test_a_missing_month_of_one_nanodegree_fails_naming_that_partition(tmp_path):
+    key = AssetKey(["bronze", "udacity", "video_log"])
+    partitions_def = bronze_partitions()[key]
+    with instance_for_test(temp_dir=str(tmp_path)) as instance:
+        instance.add_dynamic_partitions("nanodegree", ["data_science", "data_engineering"])
+        due = expected_partitions(partitions_def, deadline_cron("udacity"), instance)
+        assert len(due) == 2
+        arrived = next(p for p in due if p.endswith("data_science"))
+        late = next(p for p in due if p.endswith("data_engineering"))
+        _report_partition(instance, key, arrived)
+        result = check_results(_run_freshness(instance, [key]))[(key.to_user_string(), "freshness_check")]
+        assert not result.passed and late in result.description and arrived not in result.description
+        assert result.metadata["missing_partitions"].value == [late]
+
+        _report_partition(instance, key, late)
+        result = check_results(_run_freshness(instance, [key]))[(key.to_user_string(), "freshness_check")]
+        assert result.passed, result.description
 
 
 # -------------------------------------------------------------------------- dbt severity policy
