@@ -16,6 +16,11 @@ dost_weekly_job = define_asset_job(
 dost_weekly_schedule = build_schedule_from_partitioned_job(
     dost_weekly_job,
     name="dost_weekly_schedule",
+    description=(
+        "Every Monday at 03:00 UTC: one run for the week that just ended (partition = its Monday), loading that"
+        " week's Dost rows plus the corrections committed late (DOST_UPDATED_AT_LAG_HOURS), then that week of silver"
+        " and gold. Missed weeks: backfill them from the asset page."
+    ),
     hour_of_day=3,
     minute_of_hour=0,
     day_of_week=1,

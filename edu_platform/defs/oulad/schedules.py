@@ -16,5 +16,9 @@ oulad_monthly_schedule = ScheduleDefinition(
     job=oulad_monthly_job,
     cron_schedule="0 4 1 * *",
     execution_timezone="UTC",
+    description=(
+        "On the 1st of each month at 04:00 UTC: reload the seven OULAD files (a published snapshot, replaced whole)"
+        " and rebuild OULAD's silver and gold and the shared dim_date. Not partitioned: nothing to backfill."
+    ),
     default_status=default_schedule_status(),
 )

@@ -43,12 +43,20 @@ udacity_dims_job = define_asset_job(
 udacity_monthly_schedule = build_schedule_from_partitioned_job(
     udacity_monthly_job,
     name="udacity_monthly_schedule",
+    description=(
+        "On the 1st at 05:00 UTC: one run per registered nanodegree for the month just ended (partition"
+        " `YYYY-MM-01|nanodegree`), loading that folder's four files and rebuilding its facts and marts."
+    ),
     hour_of_day=5,
     default_status=default_schedule_status(),
 )
 
 udacity_dims_schedule = ScheduleDefinition(
     name="udacity_dims_schedule",
+    description=(
+        "On the 1st at 04:00 UTC (before the monthly facts): merge the users, projects and videos files on their keys"
+        " and rebuild the course dimensions."
+    ),
     job=udacity_dims_job,
     cron_schedule="0 4 1 * *",
     execution_timezone="UTC",
@@ -60,7 +68,11 @@ udacity_dims_schedule = ScheduleDefinition(
     name="udacity_nanodegree_sensor",
     minimum_interval_seconds=300,
     default_status=default_sensor_status(),
-    description="Registers each nanodegree folder under the landing root as a `nanodegree` partition.",
+    description=(
+        "Every 5 minutes: registers each new nanodegree folder under the landing root (UDACITY_SOURCE) as a"
+        " `nanodegree` partition, so its months can be scheduled and backfilled; a folder name that is not a"
+        " lower-case identifier is refused and logged."
+    ),
 )
 def udacity_nanodegree_sensor(context):
     new, refused = new_nanodegrees(context.instance)
