@@ -7,8 +7,11 @@ from dagster import AssetExecutionContext
 from dagster_dlt import DagsterDltResource
 
 from edu_platform.lib.alerting import redact
-from edu_platform.lib.dlt_pipelines import EduDltTranslator, bronze_pipeline
+from psycopg2 import sql
+
+from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, bronze_pipeline, bronze_table
 from edu_platform.lib.landed_files import LandedFileError, quoted_prefix
+from edu_platform.lib.warehouse import get_warehouse
 
 # psycopg2's COPY error: "<message>\nCONTEXT:  COPY <table>, line <n>[, column <c>]: "<text>""
 _COPY_ERROR = re.compile(
@@ -29,13 +32,14 @@ def run_bronze_load(
     """Run `dlt_source` into bronze; a failure names the file (or table) and line instead of dlt's internals,
     and a failure while reading a database source names that database (`source_label`, no credentials)."""
     try:
-        yield from dlt.run(
+        for event in dlt.run(
             context=context,
             dlt_source=dlt_source,
             dlt_pipeline=bronze_pipeline(source_name),
             dagster_dlt_translator=EduDltTranslator(source_name),
             **run_kwargs,
-        )
+        ):
+            yield with_row_counts(event, source_name, dlt_source, context)
     except Exception as exc:
         user_error = _user_error(exc, describe_table) or _source_error(exc, source_label)
         if user_error is None:
@@ -44,6 +48,29 @@ def run_bronze_load(
             # the driver's error quotes the whole bad line: the event log gets only the short, sanitised prefix
             raise user_error from None
         raise user_error from exc
+
+
+def with_row_counts(event, source_name: str, dlt_source, context: AssetExecutionContext):
+    """`dagster/row_count` (rows in the bronze table after the load) and, for a partition, `dagster/partition_row_count`
+    (rows this load brought: dlt's own count). A table that each load replaces holds exactly what was loaded, so it
+    is not counted again (OULAD's 10.6 M click rows); a merged table is counted."""
+    metadata = dict(event.metadata or {})
+    loaded = metadata.get("rows_loaded")
+    loaded = int(getattr(loaded, "value", loaded) or 0)
+    table = event.asset_key.path[-1]
+    resource = dlt_source.resources.get(table)
+    disposition = resource.write_disposition if resource is not None else None
+    disposition = disposition.get("disposition") if isinstance(disposition, dict) else disposition
+    counts = {"rows_loaded": loaded}
+    if disposition == "replace":
+        counts["dagster/row_count"] = loaded
+    else:
+        with get_warehouse().cursor() as cur:
+            cur.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(BRONZE_SCHEMA, bronze_table(source_name, table))))
+            counts["dagster/row_count"] = int(cur.fetchone()[0])
+    if context.has_partition_key or context.has_partition_key_range:
+        counts["dagster/partition_row_count"] = loaded
+    return event._replace(metadata={**metadata, **counts})
 
 
 class SourceReadError(RuntimeError):

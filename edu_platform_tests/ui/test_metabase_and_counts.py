@@ -1,0 +1,143 @@
+"""Dashboards as code on gold, and what a materialization tells the UI.
+
+One small warehouse of the module's own holds all three sources built for real (dlt, dbt, Dagster): every
+Metabase question's SQL runs there as `bi_reader` and returns rows; the materializations carry row counts and
+column schemas. The provisioning runs against the recorded Metabase API contract over HTTP (Metabase itself
+cannot run on these machines), twice: the second run changes nothing but updates in place.
+"""
+
+import re
+
+import pytest
+from dagster import AssetKey, AssetSelection, DagsterInstance
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from edu_platform.lib.roles import BI_READER, ensure_roles, login_as
+from edu_platform.metabase.dashboards import DASHBOARDS
+from edu_platform.metabase.provision import DATABASE, Metabase, WarehouseAsSeenByMetabase, provision
+from edu_platform_tests.conftest import make_database
+from edu_platform_tests.helpers import materialize_selection, step_errors
+from edu_platform_tests.ui.metabase_contract_server import contract_server
+
+QUESTIONS = [q for d in DASHBOARDS for q in d.questions]
+DOST_WEEKS = ("2019-01-07", "2019-01-28")
+COURSE_PARTITION = "2026-08-01|data_science"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """OULAD, four Dost weeks and one course month, built bronze to gold into a warehouse of the module's own."""
+    from edu_platform.defs.dost.generator import generate as generate_dost
+    from edu_platform.defs.oulad.generator import generate as generate_oulad
+    from edu_platform.defs.udacity.generator import write_dimensions, write_month
+
+    root = tmp_path_factory.mktemp("ui_sources")
+    wh = make_database("ui_wh")
+    dost = make_database("ui_dost")
+    generate_oulad(root / "oulad", scale=0.003)
+    generate_dost(dost, scale=0.05, weeks=4)
+    write_dimensions(root / "udacity", ["data_science"], 0.005)
+    write_month(root / "udacity", "data_science", "2026-08", 0.005)
+    mp = pytest.MonkeyPatch()
+    for name, value in {
+        "EDU_WAREHOUSE_URL": wh.libpq_url(), "OULAD_SOURCE": str(root / "oulad"), "DOST_SOURCE_URL": dost.libpq_url(),
+        "UDACITY_SOURCE": str(root / "udacity"), "EDU_DLT_PIPELINES_DIR": str(root / "dlt"),
+    }.items():
+        mp.setenv(name, value)
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("nanodegree", ["data_science"])
+    results = {}
+    oulad = AssetSelection.groups("oulad_bronze", "oulad_silver", "oulad_gold", "shared_gold")
+    results["oulad"] = materialize_selection(oulad, instance=instance)
+    results["dost"] = materialize_selection(
+        AssetSelection.groups("dost_bronze", "dost_silver", "dost_gold"), instance=instance,
+        tags={ASSET_PARTITION_RANGE_START_TAG: DOST_WEEKS[0], ASSET_PARTITION_RANGE_END_TAG: DOST_WEEKS[1]},
+    )
+    from edu_platform.defs.udacity.assets import udacity_dims_bronze, udacity_dims_dbt, udacity_facts_bronze, udacity_facts_dbt
+
+    results["course_dims"] = materialize_selection(AssetSelection.assets(udacity_dims_bronze, udacity_dims_dbt), instance=instance)
+    results["course_month"] = materialize_selection(
+        AssetSelection.assets(udacity_facts_bronze, udacity_facts_dbt), instance=instance, partition_key=COURSE_PARTITION
+    )
+    for name, result in results.items():
+        assert result.success, (name, step_errors(result))
+    ensure_roles(wh)
+    yield {"wh": wh, "results": results}
+    mp.undo()
+
+
+def _materializations(result) -> dict[str, dict]:
+    return {
+        e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
+        for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
+    }
+
+
+def test_every_question_reads_gold_only():
+    for question in QUESTIONS:
+        relations = re.findall(r"\b(?:from|join)\s+([a-z_][\w.]*)", question.sql, flags=re.IGNORECASE)
+        assert relations and all(r.startswith("gold.") for r in relations), (question.name, relations)
+
+
+def test_every_question_returns_rows_as_bi_reader(built):
+    bi = login_as(built["wh"], BI_READER)
+    empty = []
+    for question in QUESTIONS:
+        rows = bi.rows(question.sql)
+        if not rows:
+            empty.append(question.name)
+    assert not empty, f"questions with no rows on the built gold: {empty}"
+    with pytest.raises(Exception, match="permission denied"):
+        bi.rows("select count(*) from silver.oulad_courses")
+
+
+def test_materializations_carry_row_counts_and_column_types(built, warehouse):
+    wh = built["wh"]
+    oulad = _materializations(built["results"]["oulad"])
+    courses = oulad["bronze/oulad/courses"]
+    assert courses["dagster/row_count"].value == wh.scalar("select count(*) from bronze.oulad_courses") > 0
+    fact = oulad["gold/oulad/fct_registrations"]
+    assert fact["dagster/row_count"].value == wh.scalar("select count(*) from gold.fct_registrations") > 0
+    types = {c.name: c.type for c in fact["dagster/column_schema"].value.columns}
+    assert types.get("id_student") and types["presentation_key"] == "text", types
+    dost = _materializations(built["results"]["dost"])
+    campaign = dost["bronze/dost/campaign"]
+    assert campaign["dagster/row_count"].value == wh.scalar("select count(*) from bronze.dost_campaign") > 0
+    assert campaign["dagster/partition_row_count"].value == campaign["rows_loaded"].value > 0
+    month = _materializations(built["results"]["course_month"])
+    feedback = month["bronze/udacity/project_feedback"]
+    assert feedback["dagster/partition_row_count"].value == wh.scalar(
+        "select count(*) from bronze.udacity_project_feedback where nanodegree = 'data_science' and month = '2026-08-01'"
+    )
+    missing = [key for key, meta in {**oulad, **dost, **month}.items()
+               if "dagster/row_count" not in meta and "dagster/partition_row_count" not in meta
+               and meta.get("dagster_dbt/materialization_type") and meta["dagster_dbt/materialization_type"].value != "view"]
+    assert not missing, f"materializations without a row count: {missing}"
+
+
+def test_provisioning_follows_the_recorded_contract_and_is_idempotent():
+    warehouse = WarehouseAsSeenByMetabase("postgres", 5432, "edu_warehouse", BI_READER, "bi-secret")
+    with contract_server() as (url, state):
+        first = provision(Metabase(url), "admin@example.org", "a-long-passphrase", warehouse)
+        assert not state.violations, state.violations
+        assert state.user["email"] == "admin@example.org"  # a fresh Metabase was set up
+        cards_after_first = dict(state.objects["card"])
+        second = provision(Metabase(url), "admin@example.org", "a-long-passphrase", warehouse)
+        assert not state.violations, state.violations
+    assert first == second  # found by name, updated in place: nothing added
+    assert any(call[:2] == ("POST", "/api/session") for call in state.calls)  # the second run logs in
+    (database,) = state.objects["database"].values()
+    assert database["name"] == DATABASE and database["details"]["user"] == BI_READER
+    assert database["details"]["schema-filters-patterns"] == "gold"
+    assert len(state.objects["card"]) == len(cards_after_first) == len(QUESTIONS)
+    by_name = {card["name"]: card for card in state.objects["card"].values()}
+    for question in QUESTIONS:
+        query = by_name[question.name]["dataset_query"]
+        assert query["type"] == "native" and query["native"]["query"] == question.sql
+        assert query["database"] in state.objects["database"]
+    assert {d["name"] for d in state.objects["dashboard"].values()} == {d.name for d in DASHBOARDS}
+    for dashboard in DASHBOARDS:
+        ids = first[dashboard.name]
+        shown = state.objects["dashboard"][ids["dashboard_id"]]["dashcards"]
+        assert [c["card_id"] for c in shown] == ids["card_ids"] and len(shown) == len(dashboard.questions)
+        assert all(c["col"] + c["size_x"] <= 24 for c in shown)
