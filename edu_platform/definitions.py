@@ -27,17 +27,21 @@ def _folder_definitions() -> list[Definitions]:
     return found
 
 
-_merged = Definitions.merge(
-    # In-process execution: a step subprocess costs ~12 s of imports and dbt parsing on 2 cores.
-    Definitions(resources={"dlt": WarehouseDltResource(), "dbt": dbt_resource()}, executor=in_process_executor),
-    *_folder_definitions(),
-)
+def _with_code_references(merged: Definitions) -> Definitions:
+    """Each asset links to the Python that defines it (dagster-dbt adds the model's `.sql` to dbt assets)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # code references are a beta API
+        assets = with_source_code_references(list(merged.assets or []))
+    return Definitions(
+        assets=assets, asset_checks=merged.asset_checks, jobs=merged.jobs, schedules=merged.schedules,
+        sensors=merged.sensors, resources=merged.resources, executor=merged.executor, loggers=merged.loggers,
+    )
 
-# Each asset links to the Python that defines it (dagster-dbt adds the model's `.sql` to dbt assets).
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # code references are a beta API
-    _assets = with_source_code_references(list(_merged.assets or []))
-defs = Definitions(
-    assets=_assets, asset_checks=_merged.asset_checks, jobs=_merged.jobs, schedules=_merged.schedules,
-    sensors=_merged.sensors, resources=_merged.resources, executor=_merged.executor, loggers=_merged.loggers,
+
+defs = _with_code_references(
+    Definitions.merge(
+        # In-process execution: a step subprocess costs ~12 s of imports and dbt parsing on 2 cores.
+        Definitions(resources={"dlt": WarehouseDltResource(), "dbt": dbt_resource()}, executor=in_process_executor),
+        *_folder_definitions(),
+    )
 )

@@ -83,3 +83,21 @@ def test_every_schedule_and_sensor_is_described():
     assert len(schedules) >= 4 and len(sensors) >= 4
     missing = [d.name for d in [*schedules, *sensors] if not (d.description or "").strip()]
     assert not missing, f"without a description: {missing}"
+
+
+def test_the_code_location_loads_as_dagster_loads_it():
+    """`dagster dev` / the code server load the module and refuse more than one module-level Definitions."""
+    from dagster._core.workspace.autodiscovery import loadable_targets_from_python_module
+
+    targets = loadable_targets_from_python_module("edu_platform.definitions", working_directory=None)
+    assert [t.attribute for t in targets] == ["defs"]
+
+
+def test_partitioned_schedules_name_their_partition_set():
+    """Dagster 1.13 leaves a schedule's `partitionSet` empty in the UI for asset jobs: the description says it."""
+    defs = _defs()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        repository = defs.get_repository_def()
+    for name in ("dost_weekly_schedule", "udacity_monthly_schedule"):
+        assert "Partition set:" in repository.get_schedule_def(name).description

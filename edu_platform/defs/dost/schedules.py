@@ -19,7 +19,8 @@ dost_weekly_schedule = build_schedule_from_partitioned_job(
     description=(
         "Every Monday at 03:00 UTC: one run for the week that just ended (partition = its Monday), loading that"
         " week's Dost rows plus the corrections committed late (DOST_UPDATED_AT_LAG_HOURS), then that week of silver"
-        " and gold. Missed weeks: backfill them from the asset page."
+        " and gold. Missed weeks: backfill them from the asset page.\n\nPartition set: weeks (Monday to Monday, UTC)"
+        f" from {dost_weekly_partitions.start.date()}, one partition per week; the tick requests the week just ended."
     ),
     hour_of_day=3,
     minute_of_hour=0,

@@ -45,7 +45,9 @@ udacity_monthly_schedule = build_schedule_from_partitioned_job(
     name="udacity_monthly_schedule",
     description=(
         "On the 1st at 05:00 UTC: one run per registered nanodegree for the month just ended (partition"
-        " `YYYY-MM-01|nanodegree`), loading that folder's four files and rebuilding its facts and marts."
+        " `YYYY-MM-01|nanodegree`), loading that folder's four files and rebuilding its facts and marts.\n\nPartition"
+        f" set: months from {UDACITY_PARTITIONS.time_window_partitions_def.start.date()} x registered nanodegrees (the"
+        " `nanodegree` dynamic partitions the sensor adds); the tick requests the month just ended for each nanodegree."
     ),
     hour_of_day=5,
     default_status=default_schedule_status(),
