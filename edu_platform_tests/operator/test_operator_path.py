@@ -218,3 +218,98 @@ def _click_past_dialogs(page, target, attempts: int = 3) -> None:
         except PlaywrightTimeout:
             if attempt == attempts - 1:
                 raise
+
+
+LAYER_ASSETS = {  # an asset of each layer, and words of its description as the UI renders it
+    ("bronze", "oulad", "courses"): "one row per module presentation",
+    ("silver", "oulad", "oulad_courses"): "Module presentations, with their start date",
+    ("gold", "oulad", "fct_registrations"): "Grain student x module presentation",
+}
+
+
+def _latest_materialization(dev, path) -> dict:
+    node = dev.graphql(
+        """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { ... on AssetNode {
+             assetMaterializations(limit: 1) { metadataEntries { label __typename
+               ... on IntMetadataEntry { intValue } ... on TableSchemaMetadataEntry { schema { columns { name type } } } } } } } }""",
+        {"key": {"path": list(path)}},
+    )["assetNodeOrError"]
+    entries = node["assetMaterializations"][0]["metadataEntries"] if node["assetMaterializations"] else []
+    return {e["label"]: e for e in entries}
+
+
+def _failed_check(dev) -> tuple[list[str], str, str]:
+    """(asset path, check name, evaluation description) of a failed check, preferring one that names a count."""
+    nodes = dev.graphql(
+        """{ assetNodes { assetKey { path } assetChecksOrError { ... on AssetChecks { checks { name description
+             executionForLatestMaterialization { status evaluation { description } } } } } } }"""
+    )["assetNodes"]
+    failed = [
+        (n["assetKey"]["path"], c["name"], c["executionForLatestMaterialization"]["evaluation"]["description"] or "")
+        for n in nodes for c in (n["assetChecksOrError"].get("checks") or [])
+        if (c["executionForLatestMaterialization"] or {}).get("status") == "FAILED"
+    ]
+    assert failed, "no failed check to look at"
+    return sorted(failed, key=lambda f: (f[0] != ["bronze", "udacity", "video_log"], f[1] != "freshness_check"))[0]
+
+
+def test_browser_shows_descriptions_columns_row_counts_checks_and_partition_sets(dagster_dev):
+    """An asset of each layer shows its description, its column types and its row count; a failed check shows what
+    it guards and what failed (with its count); the weekly schedule names its partition set. Screenshots land in
+    test-artifacts/ (after the backfill test has materialized every source)."""
+    import re
+    import shutil
+    from pathlib import Path
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed and could not be installed here (make test tries apt-get)")
+    from playwright.sync_api import sync_playwright
+
+    dev = dagster_dev
+    artefacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+    artefacts.mkdir(exist_ok=True)
+    check_path, check_name, check_text = _failed_check(dev)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1400})
+        try:
+            for path, words in LAYER_ASSETS.items():
+                latest = _latest_materialization(dev, path)
+                rows = latest["dagster/row_count"]["intValue"]
+                types = {c["type"] for c in latest["dagster/column_schema"]["schema"]["columns"]}
+                page.goto(f"{dev.url}/assets/{'/'.join(path)}", wait_until="networkidle")
+                _dismiss_community_dialog(page)
+                page.get_by_text(words).first.wait_for(timeout=60_000)
+                page.get_by_text("Columns").first.wait_for(timeout=30_000)
+                page.wait_for_timeout(1500)
+                body = page.inner_text("body")
+                page.screenshot(path=str(artefacts / f"asset_{path[0]}.png"), full_page=True)
+                assert types & set(re.findall(r"[a-z][a-z ]+[a-z]", body)), (path, types)
+                assert f"{rows:,}" in body or str(rows) in body, (path, rows)
+                assert re.search("row count", body, re.IGNORECASE), path
+
+            page.goto(f"{dev.url}/assets/{'/'.join(check_path)}?view=checks", wait_until="networkidle")
+            _dismiss_community_dialog(page)
+            page.get_by_text(check_name).first.wait_for(timeout=60_000)
+            _click_past_dialogs(page, page.get_by_text(check_name).first)
+            page.wait_for_timeout(2000)
+            body = page.inner_text("body")
+            page.screenshot(path=str(artefacts / "failed_check.png"), full_page=True)
+            assert "Severity WARN" in body or "Severity ERROR" in body, body[:2000]
+            count = re.search(r"\d+", check_text)
+            assert count and count.group(0) in body and check_text[:40] in body, (check_text, body[:2000])
+
+            page.goto(f"{dev.url}/automation", wait_until="networkidle")
+            _dismiss_community_dialog(page)
+            _click_past_dialogs(page, page.get_by_text("dost_weekly_schedule").first)
+            page.get_by_text("Partition set").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)
+            body = page.inner_text("body")
+            page.screenshot(path=str(artefacts / "dost_weekly_schedule.png"), full_page=True)
+            assert "weeks (Monday to Monday, UTC)" in body, body[:2000]
+        except Exception:
+            page.screenshot(path=str(artefacts / "failure_ui_story.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
