@@ -11,7 +11,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
-from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec, BackfillPolicy, PartitionsDefinition
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    BackfillPolicy,
+    PartitionsDefinition,
+    TableColumn,
+    TableSchema,
+)
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 from packaging import version
@@ -105,6 +115,28 @@ class EduDbtTranslator(DagsterDbtTranslator):
             return text
         materialized = props.get("config", {}).get("materialized")
         return f"{text}\n\n`{props.get('schema')}.{props.get('alias') or props['name']}` · dbt {materialized} · `{props.get('original_file_path')}`"
+
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The model's columns with their meaning: the YAML `description:` of a column, else the glossary's
+        (`dbt/models/docs/columns.md`). The UI takes the types from the latest materialization's column schema
+        (dagster-dbt's `fetch_column_metadata`) and these descriptions by column name."""
+        metadata = dict(super().get_metadata(dbt_resource_props))
+        if dbt_resource_props["resource_type"] != "model":
+            return metadata
+        declared = dbt_resource_props.get("columns") or {}
+        glossary = column_glossary()
+        code = dbt_resource_props.get("raw_code") or ""
+        names = list(declared) + [n for n in glossary if n not in declared and re.search(rf"\b{n}\b", code)]
+        columns = [
+            TableColumn(
+                name=name, type=(declared.get(name) or {}).get("data_type") or "?",
+                description=(declared.get(name) or {}).get("description") or glossary.get(name),
+            )
+            for name in names
+        ]
+        if columns:
+            metadata["dagster/column_schema"] = TableSchema(columns=columns)
+        return metadata
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Optional[list[str]]:
         return owners_of(self._layer_and_source(dbt_resource_props)[1])
@@ -220,6 +252,14 @@ def describe_test(test: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
     else:
         rule = "Severity WARN (not blocking): the figures stay correct; the rows it counts are worth a look."
     return f"{text}{where}\n\n{rule}" + (f" Why: {reason}" if reason else "") + " The failing-row count is in `dagster_dbt/failed_row_count`."
+
+
+@functools.lru_cache(maxsize=1)
+def column_glossary() -> dict[str, str]:
+    """Column name -> meaning, from the dbt doc blocks named `column__<name>` (`dbt/models/docs/columns.md`)."""
+    docs = json.loads(DBT_PROJECT.manifest_path.read_text()).get("docs", {})
+    prefix = "column__"
+    return {d["name"][len(prefix):]: d["block_contents"].strip() for d in docs.values() if d["name"].startswith(prefix)}
 
 
 @functools.lru_cache(maxsize=4)

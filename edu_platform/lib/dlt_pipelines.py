@@ -133,10 +133,14 @@ def describe_bronze_table(source: str, table: str, write_disposition) -> str:
 
 
 def _declared_columns(resource) -> dict:
-    """The resource's declared columns as `dagster/column_schema` (the dlt schema of a materialization adds the
-    loader's own `_dlt_*` columns); a source reflected at run time (Dost's tables) declares none here."""
+    """The resource's declared columns as `dagster/column_schema`, described from the column glossary (dbt doc blocks,
+    `dbt/models/docs/columns.md`); each load's dlt schema gives the types (and dlt's own `_dlt_*` columns). A source
+    reflected at run time (Dost's tables) declares none here."""
+    from edu_platform.lib.dbt import column_glossary
+
+    glossary = column_glossary()
     columns = [
-        TableColumn(name=name, type=hints.get("data_type") or "text", description=hints.get("description"))
+        TableColumn(name=name, type=hints.get("data_type") or "text", description=hints.get("description") or glossary.get(name))
         for name, hints in (resource.columns or {}).items()
         if isinstance(hints, dict)
     ]

@@ -52,24 +52,25 @@ def run_bronze_load(
 
 def with_row_counts(event, source_name: str, dlt_source, context: AssetExecutionContext):
     """`dagster/row_count` (rows in the bronze table after the load) and, for a partition, `dagster/partition_row_count`
-    (rows this load brought: dlt's own count). A table that each load replaces holds exactly what was loaded, so it
-    is not counted again (OULAD's 10.6 M click rows); a merged table is counted."""
+    (the rows this load brought, dlt's own count). A table each load replaces holds exactly the rows loaded, so
+    when dlt counted them it is not counted again; a merged table, or an imported file dlt did not count (OULAD's
+    files go to COPY untouched), is counted in the warehouse."""
     metadata = dict(event.metadata or {})
     loaded = metadata.get("rows_loaded")
-    loaded = int(getattr(loaded, "value", loaded) or 0)
+    loaded = getattr(loaded, "value", loaded)
     table = event.asset_key.path[-1]
     resource = dlt_source.resources.get(table)
     disposition = resource.write_disposition if resource is not None else None
     disposition = disposition.get("disposition") if isinstance(disposition, dict) else disposition
-    counts = {"rows_loaded": loaded}
-    if disposition == "replace":
-        counts["dagster/row_count"] = loaded
+    if disposition == "replace" and loaded is not None:
+        total = int(loaded)
     else:
         with get_warehouse().cursor() as cur:
             cur.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(BRONZE_SCHEMA, bronze_table(source_name, table))))
-            counts["dagster/row_count"] = int(cur.fetchone()[0])
+            total = int(cur.fetchone()[0])
+    counts = {"dagster/row_count": total, "rows_loaded": int(loaded) if loaded is not None else (total if disposition == "replace" else 0)}
     if context.has_partition_key or context.has_partition_key_range:
-        counts["dagster/partition_row_count"] = loaded
+        counts["dagster/partition_row_count"] = counts["rows_loaded"]
     return event._replace(metadata={**metadata, **counts})
 
 

@@ -101,3 +101,16 @@ def test_partitioned_schedules_name_their_partition_set():
         repository = defs.get_repository_def()
     for name in ("dost_weekly_schedule", "udacity_monthly_schedule"):
         assert "Partition set:" in repository.get_schedule_def(name).description
+
+
+def test_every_gold_column_named_in_yaml_or_the_glossary_is_described():
+    """Gold's columns carry their meaning (YAML description or the glossary of dbt doc blocks) in the asset's
+    column schema, which the UI joins by name with the types of the latest materialization."""
+    undescribed = []
+    for node in _asset_nodes():
+        if node.key.path[0] != "gold":
+            continue
+        schema = node.metadata.get("dagster/column_schema")
+        assert schema is not None and schema.columns, node.key.to_user_string()
+        undescribed += [f"{node.key.to_user_string()}.{c.name}" for c in schema.columns if not c.description]
+    assert not undescribed, undescribed
