@@ -191,7 +191,7 @@ def short_test_name(test: Mapping[str, Any], manifest: Mapping[str, Any]) -> str
     meta = test.get("test_metadata") or {}
     kind = meta.get("name")
     generated = kind and test["name"].startswith(f"{kind}_")
-    if not generated:
+    if not generated and len(test["name"]) <= MAX_CHECK_NAME or not kind:
         return test["name"][:MAX_CHECK_NAME]
     kwargs = meta.get("kwargs") or {}
     column = test.get("column_name") or kwargs.get("column_name")
