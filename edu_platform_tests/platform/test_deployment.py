@@ -15,7 +15,7 @@ def compose():
 
 
 def test_services_present(compose):
-    assert set(compose["services"]) == {"postgres", "user_code", "webserver", "daemon", "metabase"}
+    assert set(compose["services"]) == {"postgres", "user_code", "webserver", "daemon", "metabase", "metabase_provision"}
 
 
 def test_ports_and_commands(compose):
