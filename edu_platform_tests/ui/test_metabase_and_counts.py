@@ -25,14 +25,16 @@ COURSE_PARTITION = "2026-08-01|data_science"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """OULAD, four Dost weeks and one course month, built bronze to gold into a warehouse of the module's own."""
+def built(tmp_path_factory, warehouse):
+    """OULAD, four Dost weeks and one course month, built bronze to gold into the session's warehouse: the one the
+    dbt manifest was parsed for, whose relation names dagster-dbt counts rows and reads columns by (a database of
+    the module's own would make those queries cross-database, which PostgreSQL refuses)."""
     from edu_platform.defs.dost.generator import generate as generate_dost
     from edu_platform.defs.oulad.generator import generate as generate_oulad
     from edu_platform.defs.udacity.generator import write_dimensions, write_month
 
     root = tmp_path_factory.mktemp("ui_sources")
-    wh = make_database("ui_wh")
+    wh = warehouse
     dost = make_database("ui_dost")
     generate_oulad(root / "oulad", scale=0.003)
     generate_dost(dost, scale=0.05, weeks=4)
