@@ -42,6 +42,9 @@ def make_database(purpose: str) -> "_warehouse.Warehouse":
 WAREHOUSE = make_database("wh")
 os.environ["EDU_WAREHOUSE_URL"] = WAREHOUSE.libpq_url()
 os.environ["EDU_STATE_DIR"] = str(SESSION_DIR / "state")
+# the manifest is parsed for the session's warehouse (relation names carry the database: dagster-dbt counts rows
+# and reads columns by them), as `edu-platform setup` parses it for the configured one
+os.environ.update(WAREHOUSE.dbt_env())
 
 import edu_platform.lib.dbt  # noqa: E402,F401  (parses the manifest into the session's target path)
 
