@@ -16,7 +16,7 @@ from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 from packaging import version
 
 from edu_platform.lib.settings import dbt_project_dir
-from edu_platform.lib.warehouse import export_environment
+from edu_platform.lib.warehouse import export_dbt_environment
 
 LAYERS = ("silver", "gold")
 
@@ -133,7 +133,7 @@ def build_dbt_assets(
         pool=pool,
     )
     def _assets(context: AssetExecutionContext, dbt: DbtCliResource):
-        export_environment()
+        export_dbt_environment()  # dbt builds as the transformer role
         # a test runs with a build when all its parents are built by it or upstream of it: selecting the calendar
         # alone never runs another source's relationship test against it
         os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
