@@ -115,10 +115,12 @@ def gold_counts_as_bi_reader() -> dict[str, int]:
         conn.close()
 
 
-INSTIGATORS = """
-query { instigationStatesOrError(repositoryID: "__repository__@edu_platform") {
-  ... on InstigationStates { results { name instigationType status ticks(limit: 1) { timestamp status } } } } }
-"""
+REPO = '{repositoryName: "__repository__", repositoryLocationName: "edu_platform"}'
+INSTIGATORS = (
+    "query { schedulesOrError(repositorySelector: %s) { ... on Schedules { results { name scheduleState { status } } } }"
+    " sensorsOrError(repositorySelector: %s) { ... on Sensors { results { name sensorState { status"
+    " ticks(limit: 1) { timestamp status } } } } } }" % (REPO, REPO)
+)
 DAEMONS = "query { instance { daemonHealth { allDaemonStatuses { daemonType healthy lastHeartbeatTime } } } }"
 
 
@@ -129,9 +131,10 @@ def show_daemon_after_restart(client) -> None:
     wait_healthy("daemon")
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
-        states = graphql(client, INSTIGATORS)["instigationStatesOrError"]["results"]
-        schedules = {s["name"]: s["status"] for s in states if s["instigationType"] == "SCHEDULE"}
-        ticked = [s["name"] for s in states if s["instigationType"] == "SENSOR" and s["ticks"] and s["ticks"][0]["timestamp"] > restarted]
+        data = graphql(client, INSTIGATORS)
+        schedules = {s["name"]: s["scheduleState"]["status"] for s in data["schedulesOrError"]["results"]}
+        ticked = [s["name"] for s in data["sensorsOrError"]["results"]
+                  if s["sensorState"]["ticks"] and s["sensorState"]["ticks"][0]["timestamp"] > restarted]
         daemons = {d["daemonType"]: d["healthy"] for d in graphql(client, DAEMONS)["instance"]["daemonHealth"]["allDaemonStatuses"]}
         if ticked and daemons.get("SCHEDULER") and all(v == "RUNNING" for v in schedules.values()):
             step(f"after the restart: schedules {schedules}")

@@ -7,8 +7,11 @@ import pkgutil
 from dagster import Definitions, in_process_executor
 
 import edu_platform.defs as defs_package
+from edu_platform.lib.config import check_environment, config_resources
 from edu_platform.lib.dbt import dbt_resource
 from edu_platform.lib.dlt_resource import WarehouseDltResource
+
+check_environment()  # a bad variable fails the code location's load, naming the variable
 
 
 
@@ -28,6 +31,8 @@ def _folder_definitions() -> list[Definitions]:
 
 defs = Definitions.merge(
     # In-process execution: a step subprocess costs ~12 s of imports and dbt parsing on 2 cores.
-    Definitions(resources={"dlt": WarehouseDltResource(), "dbt": dbt_resource()}, executor=in_process_executor),
+    Definitions(
+        resources={"dlt": WarehouseDltResource(), "dbt": dbt_resource(), **config_resources()}, executor=in_process_executor
+    ),
     *_folder_definitions(),
 )
