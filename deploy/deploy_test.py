@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROJECT = os.environ.get("EDU_DEPLOY_TEST_PROJECT", "edudeploytest")
 WEB_PORT = int(os.environ.get("EDU_DEPLOY_TEST_WEB_PORT", "13300"))
 PG_PORT = int(os.environ.get("EDU_DEPLOY_TEST_PG_PORT", "15433"))
-DOST_WEEK = "2026-01-12"  # the second of the demo source's four weeks from 2026-01-05
+DOST_WEEK = "2026-01-05"  # the first of the demo source's four weeks (later weeks refer to earlier weeks' rows)
 BEGAN = time.monotonic()
 
 
@@ -53,7 +53,8 @@ def wait_healthy(service: str, timeout: float = 300) -> None:
         state = sh("podman", "inspect", "-f", "{{.State.Status}}", container(service), check=False, capture=True).stdout.strip()
         if state in ("exited", "stopped"):
             logs = sh("podman", "logs", "--tail", "30", container(service), check=False, capture=True)
-            raise SystemExit(f"deploy-test: {service} exited before it was healthy:\n{logs.stdout}{logs.stderr}")
+            print(logs.stdout, logs.stderr, sep="\n", file=sys.stderr)
+            raise SystemExit(f"deploy-test: {service} exited before it was healthy (its log above)")
         time.sleep(3)
     raise SystemExit(f"deploy-test: {service} not healthy after {timeout:.0f}s")
 
@@ -90,8 +91,9 @@ def launch_and_wait(client, job: str, tags: dict, timeout: float = 900) -> None:
         time.sleep(3)
     step(f"run {run_id} ({job}): {status.value} in {time.monotonic() - began:.0f}s")
     if status != DagsterRunStatus.SUCCESS:
-        logs = sh("podman", "logs", "--tail", "60", container("user_code"), check=False, capture=True)
-        raise SystemExit(f"deploy-test: run {run_id} of {job} ended {status.value}\n{logs.stdout[-4000:]}{logs.stderr[-4000:]}")
+        logs = sh("podman", "logs", "--tail", "40", container("user_code"), check=False, capture=True)
+        print(logs.stdout[-4000:], logs.stderr[-4000:], sep="\n", file=sys.stderr)
+        raise SystemExit(f"deploy-test: run {run_id} of {job} ended {status.value} (user code's log above)")
 
 
 def gold_counts_as_bi_reader() -> dict[str, int]:
@@ -194,9 +196,9 @@ def main() -> int:
         compose("up", "-d", "--no-build", "postgres", capture=True)
         wait_healthy("postgres")
         step("run: setup (edu-platform setup, the only service holding the admin password)")
-        compose("run", "--rm", "--no-deps", "setup")
+        compose("run", "-T", "--rm", "--no-deps", "setup")
         step("run: demo_data (synthetic OULAD files, a Dost source database with a read-only login)")
-        compose("--profile", "demo", "run", "--rm", "--no-deps", "demo_data")
+        compose("--profile", "demo", "run", "-T", "--rm", "--no-deps", "demo_data")
         step("up: user_code")
         compose("up", "-d", "--no-build", "--no-deps", "user_code", capture=True)
         wait_healthy("user_code")
