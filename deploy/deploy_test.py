@@ -2,7 +2,7 @@
 
 Steps (each printed): build the images (offline: local stand-ins for the official base images), start
 PostgreSQL, run the one-shot `setup` and the demo sources, start the user code, webserver and daemon and wait
-for each health check, launch one OULAD refresh and one Dost week through the webserver's GraphQL API, count
+for each health check, launch an OULAD refresh and two Dost weeks through the webserver's GraphQL API, count
 gold rows as `bi_reader` from the host, restart the daemon and show schedules running and sensors ticking
 again, then `down -v`: no container, network or volume of the project is left. Secrets are random per run.
 """
