@@ -209,6 +209,7 @@ def main() -> int:
         wait_healthy("webserver")
         wait_healthy("daemon")
         client = DagsterGraphQLClient("127.0.0.1", port_number=WEB_PORT)
+        launch_and_wait(client, "shared_calendar_job", {})  # gold.dim_date, which every source's facts refer to
         launch_and_wait(client, "oulad_monthly_job", {})
         for week in DOST_WEEKS:
             launch_and_wait(client, "dost_weekly_job", {"dagster/partition": week})
