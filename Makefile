@@ -8,7 +8,7 @@ BENCH_SCALE ?= 1.0
 # test files run on two workers (most of the suite waits on PostgreSQL, dbt and Dagster subprocesses)
 TEST_WORKERS ?= 2
 
-.PHONY: setup run test dev bench clean db-stop browser
+.PHONY: setup run test dev bench clean db-stop browser deploy-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,11 @@ db-stop:
 
 clean:
 	rm -rf dbt/target .edu_platform/landing .edu_platform/dlt_pipelines
+
+# The compose deployment for real with rootful podman (not part of `make test`: image builds take minutes):
+# builds the images from local stand-ins for the official base images, brings the stack up, runs an OULAD
+# refresh and a Dost week through the webserver's GraphQL API, checks gold as bi_reader, restarts the daemon,
+# and tears everything down (deploy/deploy_test.py).
+deploy-test: $(STAMP)
+	@$(BIN)/python -c "import podman_compose" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[deploy]"
+	$(BIN)/python deploy/deploy_test.py

@@ -80,8 +80,8 @@ def _cmd_run(args) -> int:
     from edu_platform.lib.warehouse import export_environment
 
     ensure_roles(export_environment())
+    _ensure_default_sources()  # before the definitions load: the default Dost source sets its first week
     selection = _selection(args.select)
-    _ensure_default_sources()
     instance = DagsterInstance.get()
     _register_partitions(instance)
     summary = run_selection(selection, instance, partition=args.partition)

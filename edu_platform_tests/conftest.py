@@ -19,6 +19,9 @@ _SERVER_URL = os.environ.get("EDU_WAREHOUSE_URL")
 os.environ["EDU_DLT_PIPELINES_DIR"] = str(SESSION_DIR / "dlt")
 os.environ["EDU_DBT_TARGET_PATH"] = str(SESSION_DIR / "dbt_target")
 os.environ.setdefault("EDU_PII_SALT", "test-salt")
+# the session's databases are made here, not by `edu-platform setup`: steps log in as the URL's user unless a
+# test creates the roles and turns this on (platform/test_roles_in_use.py)
+os.environ["EDU_RUN_AS_ROLES"] = "0"
 for variable in ("OULAD_SOURCE", "DOST_SOURCE_URL", "UDACITY_SOURCE", "EDU_ALERT_WEBHOOK_URL", "EDU_ALERT_SMTP_HOST"):
     os.environ.pop(variable, None)
 

@@ -38,7 +38,7 @@ import psycopg2
 from psycopg2 import sql
 from psycopg2.extras import Json
 
-from edu_platform.lib.warehouse import Warehouse, get_warehouse
+from edu_platform.lib.warehouse import Warehouse, warehouse_as
 
 log = logging.getLogger(__name__)
 
@@ -354,7 +354,7 @@ class AlertLog:
     """`ops.alert_log` in the warehouse: the durable record of every alert and its deliveries."""
 
     def __init__(self, warehouse: Optional[Warehouse] = None):
-        self.warehouse = warehouse or get_warehouse()
+        self.warehouse = warehouse or warehouse_as("transformer")
 
     def ensure(self) -> "AlertLog":
         key = self.warehouse.libpq_url()
@@ -363,7 +363,9 @@ class AlertLog:
         for attempt in range(3):  # two first ticks racing on CREATE ... IF NOT EXISTS can collide
             try:
                 with self.warehouse.cursor() as cur:
-                    cur.execute("CREATE SCHEMA IF NOT EXISTS ops")
+                    cur.execute("SELECT to_regnamespace('ops') IS NULL")  # setup creates it; a role may not
+                    if cur.fetchone()[0]:
+                        cur.execute("CREATE SCHEMA IF NOT EXISTS ops")
                     cur.execute(_DDL)
                     cur.execute("CREATE INDEX IF NOT EXISTS alert_log_pending ON ops.alert_log (created_at) WHERE "
                                 + " OR ".join(f"{c}_status IN ('pending', 'sending')" for c in CHANNEL_NAMES))

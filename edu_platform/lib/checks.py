@@ -6,7 +6,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetK
 from psycopg2 import sql
 
 from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, bronze_table
-from edu_platform.lib.warehouse import get_warehouse
+from edu_platform.lib.warehouse import warehouse_as
 
 SAMPLE_SIZE = 5
 STAGING_SCHEMA = f"{BRONZE_SCHEMA}_staging"  # where dlt stages a merge load (kept until the next load)
@@ -55,7 +55,7 @@ def _nothing_landed(check_name: str, asset_key: AssetKey | None = None, **metada
 def duplicate_keys(source: str, contract: TableContract) -> AssetCheckResult:
     """Keys repeated in bronze; with `unique_in_source`, also keys repeated within the last load (dlt's staging
     copy of it), which a merge on the key would otherwise collapse to one row without a word."""
-    with get_warehouse().cursor() as cur:
+    with warehouse_as("loader").cursor() as cur:
         if not _exists(cur, source, contract.table):
             return _nothing_landed("duplicate_keys", duplicate_keys=0)
         dup_keys, dup_rows, sample = _duplicates(cur, _relation(source, contract.table), contract.keys)
@@ -108,7 +108,7 @@ def profile_table(source: str, contract: TableContract) -> dict[str, AssetCheckR
     rel = _relation(source, contract.table)
     asset_key = AssetKey([BRONZE_SCHEMA, source, contract.table])
     results: dict[str, AssetCheckResult] = {}
-    with get_warehouse().cursor() as cur:
+    with warehouse_as("loader").cursor() as cur:
         if not _exists(cur, source, contract.table):
             names = (["required_not_null"] if contract.required else []) + (["numeric_values"] if contract.numeric else [])
             return {name: _nothing_landed(name, asset_key) for name in names}
@@ -165,7 +165,7 @@ def profile_table(source: str, contract: TableContract) -> dict[str, AssetCheckR
 
 def schema_drift(source: str, contract: TableContract) -> AssetCheckResult:
     """A column the source added is carried into bronze (nothing dropped) and reported here as a warning."""
-    with get_warehouse().cursor() as cur:
+    with warehouse_as("loader").cursor() as cur:
         cur.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
             (BRONZE_SCHEMA, bronze_table(source, contract.table)),

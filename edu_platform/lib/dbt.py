@@ -28,7 +28,7 @@ from packaging import version
 
 from edu_platform.lib.ownership import owners_of
 from edu_platform.lib.settings import dbt_project_dir
-from edu_platform.lib.warehouse import export_environment
+from edu_platform.lib.warehouse import export_dbt_environment
 
 LAYERS = ("silver", "gold")
 
@@ -324,7 +324,7 @@ def build_dbt_assets(
         pool=pool,
     )
     def _assets(context: AssetExecutionContext, dbt: DbtCliResource):
-        export_environment()
+        export_dbt_environment()  # dbt builds as the transformer role
         # a test runs with a build when all its parents are built by it or upstream of it: selecting the calendar
         # alone never runs another source's relationship test against it
         os.environ["DBT_INDIRECT_SELECTION"] = "buildable"

@@ -12,7 +12,7 @@ from dlt.destinations.impl.postgres.postgres import PostgresClient, PostgresParq
 
 from edu_platform.lib.ownership import owners_of
 from edu_platform.lib.settings import dlt_pipelines_dir
-from edu_platform.lib.warehouse import get_warehouse
+from edu_platform.lib.warehouse import warehouse_as
 
 BRONZE_SCHEMA = "bronze"
 
@@ -67,11 +67,12 @@ class WarehousePostgres(dlt.destinations.postgres):
 
 
 def bronze_pipeline(source: str, suffix: str = "") -> dlt.Pipeline:
-    """A pipeline into the warehouse's bronze schema. `suffix` separates runs that must not share state."""
+    """A pipeline into the warehouse's bronze schema, logged in as the loader role (bronze and its staging
+    schema only). `suffix` separates runs that must not share state."""
     return dlt.pipeline(
         pipeline_name=f"edu_{source}{suffix}",
         destination=WarehousePostgres(
-            credentials=f"{get_warehouse().dlt_credentials()}?options={quote(LOAD_SESSION_OPTIONS)}",
+            credentials=f"{warehouse_as('loader').dlt_credentials()}?options={quote(LOAD_SESSION_OPTIONS)}&application_name=edu_dlt",
             destination_name="postgres",
         ),
         dataset_name=BRONZE_SCHEMA,

@@ -99,6 +99,7 @@ def ensure_roles(wh: Warehouse) -> dict[str, str]:
     for role in (LOADER, TRANSFORMER, BI_READER):
         safe_identifier(role, "role name")
     _in_transaction(wh, _grant_layers)
+    _in_transaction(wh, hand_over_layers)
     _in_transaction(wh, _confine_reader_in_warehouse)
     confine_reader_to_warehouse(wh)
     return {LOADER: "writes bronze", TRANSFORMER: "reads bronze, writes silver and gold", BI_READER: "reads gold"}
@@ -225,3 +226,28 @@ def login_as(wh: Warehouse, role: str) -> Warehouse:
     """The same database, logged in as `role` (password from its environment variable)."""
     url = wh.url.set(username=role, password=os.environ.get(PASSWORD_VARIABLES.get(role, ""), None) or None)
     return Warehouse(url)
+
+
+# which role owns each schema's tables at run time (dlt's merge stages in bronze_staging)
+LAYER_OWNERS = {"bronze": LOADER, "bronze_staging": LOADER, "silver": TRANSFORMER, "gold": TRANSFORMER, "ops": TRANSFORMER}
+
+
+def hand_over_layers(cur) -> None:
+    """Run-time steps log in as their role (edu_platform.lib.warehouse.warehouse_as), so each role owns what it
+    rebuilds: dlt's staging schema is the loader's, the transformer also keeps `ops` (alert log), and tables an
+    earlier version created as the admin change owner (dbt and dlt replace and alter what they own only)."""
+    cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS bronze_staging AUTHORIZATION {}").format(sql.Identifier(LOADER)))
+    cur.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA ops TO {}").format(sql.Identifier(TRANSFORMER)))
+    cur.execute(sql.SQL("GRANT ALL ON ALL TABLES IN SCHEMA ops TO {}").format(sql.Identifier(TRANSFORMER)))
+    cur.execute(sql.SQL("GRANT ALL ON ALL SEQUENCES IN SCHEMA ops TO {}").format(sql.Identifier(TRANSFORMER)))
+    cur.execute(
+        "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND pg_get_userbyid(c.relowner) <> "
+        " CASE n.nspname WHEN 'bronze' THEN %s WHEN 'bronze_staging' THEN %s ELSE %s END"
+        " AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))",
+        (list(LAYER_OWNERS), LOADER, LOADER, TRANSFORMER),
+    )
+    kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE"}
+    for schema, name, kind in cur.fetchall():
+        cur.execute(sql.SQL("ALTER " + kinds[kind] + " {}.{} OWNER TO {}").format(
+            sql.Identifier(schema), sql.Identifier(name), sql.Identifier(LAYER_OWNERS[schema])))

@@ -18,6 +18,7 @@ import psycopg2
 from psycopg2 import sql
 from sqlalchemy.engine import URL, make_url
 
+from edu_platform.lib.config import setting
 from edu_platform.lib.settings import project_home, state_dir
 
 WAREHOUSE_DB = "edu_warehouse"
@@ -236,14 +237,14 @@ def stop_embedded_server() -> bool:
 
 def server() -> Warehouse:
     """The server the platform uses (its `postgres` maintenance database)."""
-    if url := os.environ.get("EDU_WAREHOUSE_URL"):
+    if url := setting("EDU_WAREHOUSE_URL"):
         return Warehouse.from_url(url).with_database("postgres")
     return start_embedded_server().with_database("postgres")
 
 
 def get_warehouse() -> Warehouse:
     """The warehouse database, created on first use."""
-    if url := os.environ.get("EDU_WAREHOUSE_URL"):
+    if url := setting("EDU_WAREHOUSE_URL"):
         wh = Warehouse.from_url(url)
         if wh.url.database is None:
             wh = wh.with_database(WAREHOUSE_DB)
@@ -251,9 +252,45 @@ def get_warehouse() -> Warehouse:
     return start_embedded_server().with_database(WAREHOUSE_DB).ensure_database()
 
 
+def _located_warehouse() -> Warehouse:
+    """The warehouse database as EDU_WAREHOUSE_URL names it (or the embedded one), without creating anything:
+    its user and password are the admin's, which only `edu-platform setup` uses."""
+    if url := setting("EDU_WAREHOUSE_URL"):
+        wh = Warehouse.from_url(url)
+        return wh if wh.url.database is not None else wh.with_database(WAREHOUSE_DB)
+    return start_embedded_server().with_database(WAREHOUSE_DB)
+
+
+def runs_as_roles() -> bool:
+    """EDU_RUN_AS_ROLES=1 (the default): run-time steps log in as their least-privilege role. 0: as the URL's
+    user, for a test server where `edu-platform setup` never created the roles."""
+    return setting("EDU_RUN_AS_ROLES")
+
+
+def warehouse_as(kind: str) -> Warehouse:
+    """The warehouse for a run-time step, logged in as the role of `kind`: `loader` (dlt and the bronze
+    checks: bronze and its staging), `transformer` (dbt and the alert log: reads bronze, writes silver, gold, ops) or `bi_reader`
+    (gold only). Never the admin, and never creates the database: that is `edu-platform setup`'s job."""
+    if not runs_as_roles():
+        return get_warehouse()
+    from edu_platform.lib import roles
+
+    names = {"loader": roles.LOADER, "transformer": roles.TRANSFORMER, "bi_reader": roles.BI_READER}
+    if kind not in names:
+        raise ValueError(f"unknown warehouse role kind {kind!r}: expected one of {', '.join(names)}")
+    return roles.login_as(_located_warehouse(), names[kind])
+
+
+def export_dbt_environment() -> Warehouse:
+    """dbt's connection (dbt/profiles.yml reads EDU_DBT_*) as the transformer, for a dbt step."""
+    wh = warehouse_as("transformer")
+    os.environ.update(wh.dbt_env())
+    return wh
+
+
 def dagster_storage_url() -> str:
     """Dagster's runs/events/schedules database: EDU_DAGSTER_STORAGE_URL, else a database beside the warehouse."""
-    if url := os.environ.get("EDU_DAGSTER_STORAGE_URL"):
+    if url := setting("EDU_DAGSTER_STORAGE_URL"):
         return url
     return server().with_database(DAGSTER_DB).ensure_database().sqlalchemy_url()
 

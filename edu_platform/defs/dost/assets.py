@@ -17,7 +17,7 @@ from edu_platform.lib.dbt import build_dbt_assets, partition_window_vars
 from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, bronze_table, declaration_pipeline
 from edu_platform.lib.dlt_runs import run_bronze_load
 from edu_platform.lib.partitions import weekly_partitions
-from edu_platform.lib.warehouse import get_warehouse
+from edu_platform.lib.warehouse import warehouse_as
 
 dost_weekly_partitions = weekly_partitions(first_week())
 
@@ -48,7 +48,7 @@ def dost_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
 
 def tables_not_in_bronze() -> frozenset:
     """Tables with nothing in bronze yet: their first load needs no merge (and no staging copy)."""
-    with get_warehouse().cursor() as cur:
+    with warehouse_as("loader").cursor() as cur:
         cur.execute(
             "select t from unnest(%s::text[]) t where to_regclass(%s || '.' || %s || '_' || t) is null",
             (list(TABLES), BRONZE_SCHEMA, SOURCE),
@@ -64,7 +64,7 @@ def index_bronze(vacuum: frozenset = frozenset()) -> None:
     lookup of its few keys instead of a scan of the whole history, and the load pays for its own rows' hint
     bits and visibility map (2 s for the 10.6 M-row history) instead of the next run that touches them (the
     week after it: 0.35 s more) or autovacuum a minute later."""
-    with get_warehouse().cursor() as cur:
+    with warehouse_as("loader").cursor() as cur:
         cur.execute(
             "select c.relname, am.amname from pg_index i join pg_class c on c.oid = i.indexrelid"
             " join pg_am am on am.oid = c.relam join pg_namespace n on n.oid = c.relnamespace where n.nspname = %s",

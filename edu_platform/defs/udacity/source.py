@@ -44,7 +44,7 @@ from edu_platform.lib.landed_files import (
     read_header,
     text_columns,
 )
-from edu_platform.lib.warehouse import get_warehouse
+from edu_platform.lib.warehouse import warehouse_as
 
 BLOCK_SIZE = 16 * 1024 * 1024
 MERGE_PARTITION = {"disposition": "merge", "strategy": "delete-insert"}
@@ -139,7 +139,7 @@ def delete_empty_partitions(nanodegree: str, month: str, row_counts: dict) -> li
     """A landed file without rows replaces its partition with nothing (dlt's merge has nothing to key on)."""
     validate_nanodegree(nanodegree)
     emptied = []
-    wh = get_warehouse()
+    wh = warehouse_as("loader")
     with wh.cursor() as cur:
         for stem, n in row_counts.items():
             if n:
