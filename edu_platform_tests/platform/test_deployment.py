@@ -18,18 +18,15 @@ def compose():
 
 
 def test_services_present(compose):
-<<<<<<< HEAD
-    assert set(compose["services"]) == {"postgres", "user_code", "webserver", "daemon", "metabase", "metabase_provision"}
-=======
-    assert set(compose["services"]) == {"postgres", "setup", "user_code", "webserver", "daemon", "demo_data", "metabase"}
+    assert set(compose["services"]) == {"postgres", "setup", "user_code", "webserver", "daemon", "demo_data", "metabase", "metabase_provision"}
     assert compose["services"]["metabase"]["profiles"] == ["metabase"]
+    assert compose["services"]["metabase_provision"]["profiles"] == ["metabase"]
     assert compose["services"]["demo_data"]["profiles"] == ["demo"]
->>>>>>> deploy
 
 
 def test_every_long_running_service_has_a_health_check(compose):
     for name, service in compose["services"].items():
-        if name in ("setup", "demo_data"):
+        if name in ("setup", "demo_data", "metabase_provision"):
             assert service["restart"] == "no"
             continue
         assert service["healthcheck"]["test"], name
