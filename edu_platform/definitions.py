@@ -30,7 +30,6 @@ def _folder_definitions() -> list[Definitions]:
     return found
 
 
-<<<<<<< HEAD
 def _with_code_references(merged: Definitions) -> Definitions:
     """Each asset links to the Python that defines it (dagster-dbt adds the model's `.sql` to dbt assets)."""
     with warnings.catch_warnings():
@@ -45,15 +44,10 @@ def _with_code_references(merged: Definitions) -> Definitions:
 defs = _with_code_references(
     Definitions.merge(
         # In-process execution: a step subprocess costs ~12 s of imports and dbt parsing on 2 cores.
-        Definitions(resources={"dlt": WarehouseDltResource(), "dbt": dbt_resource()}, executor=in_process_executor),
+        Definitions(
+            resources={"dlt": WarehouseDltResource(), "dbt": dbt_resource(), **config_resources()},
+            executor=in_process_executor,
+        ),
         *_folder_definitions(),
     )
-=======
-defs = Definitions.merge(
-    # In-process execution: a step subprocess costs ~12 s of imports and dbt parsing on 2 cores.
-    Definitions(
-        resources={"dlt": WarehouseDltResource(), "dbt": dbt_resource(), **config_resources()}, executor=in_process_executor
-    ),
-    *_folder_definitions(),
->>>>>>> deploy
 )
