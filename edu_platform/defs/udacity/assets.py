@@ -8,7 +8,13 @@ from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from edu_platform.defs.udacity.settings import CONTRACTS, DIMENSION, FACT_FILES, SOURCE, month_folder, source_url, start_month, validate_nanodegree
-from edu_platform.defs.udacity.source import delete_empty_partitions, list_landed, udacity_dims_source, udacity_facts_source
+from edu_platform.defs.udacity.source import (
+    delete_empty_partitions,
+    list_landed,
+    tables_not_in_bronze,
+    udacity_dims_source,
+    udacity_facts_source,
+)
 from edu_platform.lib.checks import bronze_checks
 from edu_platform.lib.dbt import build_dbt_assets
 from edu_platform.lib.dlt_pipelines import EduDltTranslator, bronze_table, declaration_pipeline
@@ -78,7 +84,7 @@ def udacity_facts_bronze(context: AssetExecutionContext, dlt: DagsterDltResource
         context,
         dlt,
         SOURCE,
-        udacity_facts_source(root, partitions, row_counts, landed=landed),
+        udacity_facts_source(root, partitions, row_counts, landed=landed, first_load=tables_not_in_bronze()),
         describe_table=lambda table: _describe(root, partitions, table),
         loader_file_format="csv",
     )

@@ -123,22 +123,37 @@ def udacity_facts_source(
     partitions: Sequence[tuple[str, str]],
     row_counts: dict | None = None,
     landed: dict | None = None,
+    first_load: frozenset = frozenset(),
 ):
     """The four fact files of every `<root>/<nanodegree>/<YYYY>/<MM>/` folder of `partitions` ((nanodegree,
-    month) pairs: one Dagster partition or a backfill range), one resource per file kind, in one load."""
+    month) pairs: one Dagster partition or a backfill range), one resource per file kind, in one load.
+
+    Tables in `first_load` (not yet in bronze) are appended by COPY straight into their bronze table, with
+    no staging copy and no merge; a first load killed half-way is made whole by the next run of those
+    partitions (never materialized, so the catch-up runs them again), whose merge replaces them."""
     partitions = [(validate_nanodegree(n), month_value(m)) for n, m in partitions]
     counts = row_counts if row_counts is not None else {}
     for stem in FACT_FILES:
-        yield _fact_resource(root, partitions, stem, counts, landed)
+        yield _fact_resource(root, partitions, stem, counts, landed, stem in first_load)
 
 
-def _fact_resource(root: str, partitions: list[tuple[str, str]], stem: str, counts: dict, landed: dict | None):
+def tables_not_in_bronze() -> frozenset:
+    """Fact tables with nothing in bronze yet (their first load needs no merge)."""
+    with get_warehouse().cursor() as cur:
+        cur.execute(
+            "select t from unnest(%s::text[]) t where to_regclass(%s || '.' || %s || '_' || t) is null",
+            (list(FACT_FILES), BRONZE_SCHEMA, SOURCE),
+        )
+        return frozenset(r[0] for r in cur.fetchall())
+
+
+def _fact_resource(root: str, partitions: list[tuple[str, str]], stem: str, counts: dict, landed: dict | None, append: bool):
     columns = FACT_FILES[stem]
 
     @dlt.resource(
         name=stem,
         table_name=bronze_table(SOURCE, stem),
-        write_disposition=MERGE_PARTITION,
+        write_disposition="append" if append else MERGE_PARTITION,
         merge_key=list(PARTITION_COLUMNS),
         columns=text_columns(columns + PARTITION_COLUMNS),
         file_format="csv",
