@@ -62,7 +62,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--only", choices=["oulad", "dost"], default=None)
+    parser.add_argument("--only", choices=["oulad", "dost", "udacity"], default=None)
     args = parser.parse_args()
     data = DATA / f"oulad_{args.scale:g}"
     # a server of the benchmark's own (unless EDU_WAREHOUSE_URL names one): COPY and platform side by side on it
@@ -122,7 +122,13 @@ def main() -> int:
         )
         results["dost_load_peak_rss_mb"] = load["peak_rss_mb"]
 
+    if args.only in (None, "udacity"):
+        from udacity import run_udacity  # bench/udacity.py: the course data's full history vs COPY
+
+        results.update(run_udacity(args.scale, args.repeat))
+
     results[f"load_{args.only or 'all'}"]["end"] = round(os.getloadavg()[0], 1)
+
     RESULTS.mkdir(parents=True, exist_ok=True)
     text = json.dumps(results, indent=2, default=str)
     (RESULTS / "latest.json").write_text(text)

@@ -1,12 +1,17 @@
-{# Online-course (udacity) partitions: Dagster hands dbt the month window (vars min_date, max_date) and the
-   nanodegree (var nanodegree) of the partition it runs; without them a model covers all history. #}
+{# Online-course (udacity) partitions: Dagster hands dbt the months of its run (vars min_date, max_date: a
+   window of whole months) and the nanodegrees (var nanodegrees, a list); a run covers every month of the
+   window for every listed nanodegree, one partition or a backfill range alike. Without them a model covers
+   all history. #}
 
-{% macro udacity_nanodegree() -%}
-    {%- set nanodegree = var('nanodegree', '') -%}
-    {%- if nanodegree and not modules.re.match('^[a-z_][a-z0-9_]{0,62}$', nanodegree) -%}
-        {{ exceptions.raise_compiler_error("invalid nanodegree var " ~ nanodegree ~ ": expected a lower-case identifier") }}
-    {%- endif -%}
-    {{ return(nanodegree) }}
+{% macro udacity_nanodegrees() -%}
+    {%- set value = var('nanodegrees', []) -%}
+    {%- set names = [value] if value is string else value -%}
+    {%- for name in names -%}
+        {%- if not modules.re.match('^[a-z_][a-z0-9_]{0,62}$', name | string) -%}
+            {{ exceptions.raise_compiler_error("invalid nanodegree in var nanodegrees: " ~ name ~ " (expected a lower-case identifier)") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(names | list) }}
 {%- endmacro %}
 
 {% macro udacity_window_date(name) -%}
@@ -17,14 +22,15 @@
     {{ return(value) }}
 {%- endmacro %}
 
-{# Rows of the partition being built: its month window and (when given) its nanodegree. #}
+{# Rows of the partitions being built: the month window and (when given) the nanodegrees. #}
 {% macro udacity_partition_filter(month_column='month', nanodegree_column='nanodegree') -%}
     {{ month_column }}::date >= '{{ udacity_window_date("min_date") }}'::date
     and {{ month_column }}::date < '{{ udacity_window_date("max_date") }}'::date
-    {%- if udacity_nanodegree() %} and {{ nanodegree_column }} = '{{ udacity_nanodegree() }}'{% endif %}
+    {%- set names = udacity_nanodegrees() %}
+    {%- if names %} and {{ nanodegree_column }} in ({% for name in names %}'{{ name }}'{{ ", " if not loop.last }}{% endfor %}){% endif %}
 {%- endmacro %}
 
-{# pre-hook of the incremental models: delete the partition; the insert that follows commits with it. #}
+{# pre-hook of the incremental models: delete the run's partitions; the insert that follows commits with it. #}
 {% macro udacity_replace_partition() -%}
     {%- if is_incremental() -%}
         delete from {{ this }} where {{ udacity_partition_filter() }}

@@ -7,7 +7,9 @@
 - `udacity_nanodegree_sensor`: registers nanodegree folders as they land (no code change to add one);
   a folder name that is not a lower-case identifier is refused and logged, never registered.
 
-No BackfillPolicy: a dbt run takes one nanodegree as a var, so a backfill is one run per partition.
+The fact assets have a single-run backfill policy: a backfill over months x nanodegrees is one run per range
+(Dagster's daemon cuts the selection into ranges; `edu_platform.lib.partitions.range_run_tags` does the same
+for a catch-up), one dlt load and one dbt build for all of its partitions.
 """
 
 from dagster import AssetSelection, ScheduleDefinition, SensorResult, SkipReason, build_schedule_from_partitioned_job, define_asset_job, sensor
@@ -30,7 +32,7 @@ udacity_monthly_job = define_asset_job(
     selection=AssetSelection.assets(udacity_facts_bronze, udacity_facts_dbt),
     partitions_def=UDACITY_PARTITIONS,
     tags=TAGS,
-    description="Load one nanodegree's month of course files into bronze and rebuild its silver, gold and marts.",
+    description="Load months x nanodegrees of course files into bronze (one partition, or a backfill range in one run) and rebuild their silver, gold and marts.",
 )
 
 udacity_dims_job = define_asset_job(

@@ -1,4 +1,4 @@
-"""The course files as dlt sources: one (nanodegree, month) folder of facts, or the dimension files.
+"""The course files as dlt sources: the fact folders of a run's (nanodegree, month) partitions, or the dimension files.
 
 Files are listed with dlt's filesystem source (a local folder or any fsspec URL) and read by Arrow's
 streaming CSV reader, every column as text (bronze keeps the landed text; silver types it). Each fact
@@ -6,13 +6,12 @@ batch gains the `nanodegree` and `month` of its folder and goes to dlt as an Arr
 `loader_file_format="csv"` dlt writes it straight to a CSV load file that PostgreSQL ingests with COPY
 (no row-by-row Python, no INSERT statements).
 
-Replacing a partition: fact tables use dlt's `merge` with the `delete-insert` strategy and the merge key
-(nanodegree, month). dlt COPYs the partition into `bronze_staging`, then in one transaction deletes the
-partition's rows from the bronze table and inserts the staged ones, so a crash leaves either the old or
-the new partition, never both or neither. A landed file with a header and no rows replaces the partition
-with nothing (an explicit DELETE after the load, see `delete_empty_partitions`). Dimension files merge on
-their key and `updated_at`:
-bronze keeps every version, and silver takes the latest `updated_at` over all loads (an older file never
+Replacing partitions: fact tables use dlt's `merge` with the `delete-insert` strategy and the merge key
+(nanodegree, month). dlt COPYs the run's partitions (one, or a whole backfill range) into `bronze_staging`,
+then in one transaction per table deletes those partitions' rows from the bronze table and inserts the
+staged ones, so a crash leaves either the old or the new partitions, never both or neither. A landed file
+with a header and no rows replaces the partition with nothing (an explicit DELETE after the load, see
+`delete_empty_partitions`). Dimension files merge on their key and `updated_at`: bronze keeps every version, and silver takes the latest `updated_at` over all loads (an older file never
 replaces a newer version).
 """
 
@@ -94,56 +93,93 @@ def month_value(month: str) -> str:
     return f"{year:04d}-{mon:02d}-01"
 
 
+def list_landed(root: str, partitions: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, FileItemDict]]:
+    """The four fact files of each (nanodegree, month) folder, listed before anything is read. Any folder that
+    is missing or lacks a file fails here, naming its partition, folder and file (every such partition at once)."""
+    landed, problems = {}, []
+    for nanodegree, month in partitions:
+        month = month_value(month)
+        folder = month_folder(root, nanodegree, month)
+        found = {item["file_name"]: item for item in filesystem(bucket_url=folder, file_glob="*.csv")}
+        expected = ", ".join(f"{s}.csv" for s in FACT_FILES)
+        missing = [f"{s}.csv" for s in FACT_FILES if f"{s}.csv" not in found]
+        label = f"partition {month}|{nanodegree}"
+        if not found:
+            problems.append(f"{label}: {folder}: nothing landed for nanodegree {nanodegree}, month {month[:7]} (expected {expected})")
+        elif missing:
+            problems.append(f"{label}: {folder}: missing file {', '.join(missing)} (a month folder holds {expected})")
+        else:
+            landed[(nanodegree, month)] = {stem: found[f"{stem}.csv"] for stem in FACT_FILES}
+    if problems:
+        others = len(partitions) - len(problems)
+        tail = f"; nothing loaded for the run's other {others} partition(s)" if others else ""
+        raise LandedFileError("; ".join(problems) + tail)
+    return landed
+
+
 @dlt.source(name=f"{SOURCE}_facts")
-def udacity_facts_source(root: str, nanodegree: str, month: str, row_counts: dict | None = None):
-    """The four fact files of one `<root>/<nanodegree>/<YYYY>/<MM>/` folder (one Dagster partition)."""
-    validate_nanodegree(nanodegree)
+def udacity_facts_source(
+    root: str,
+    partitions: Sequence[tuple[str, str]],
+    row_counts: dict | None = None,
+    landed: dict | None = None,
+    first_load: frozenset = frozenset(),
+):
+    """The four fact files of every `<root>/<nanodegree>/<YYYY>/<MM>/` folder of `partitions` ((nanodegree,
+    month) pairs: one Dagster partition or a backfill range), one resource per file kind, in one load.
+
+    Tables in `first_load` (not yet in bronze) are appended by COPY straight into their bronze table, with
+    no staging copy and no merge; a first load killed half-way is made whole by the next run of those
+    partitions (never materialized, so the catch-up runs them again), whose merge replaces them."""
+    partitions = [(validate_nanodegree(n), month_value(m)) for n, m in partitions]
     counts = row_counts if row_counts is not None else {}
     for stem in FACT_FILES:
-        yield _fact_resource(root, nanodegree, month_value(month), stem, counts)
+        yield _fact_resource(root, partitions, stem, counts, landed, stem in first_load)
 
 
-def _fact_resource(root: str, nanodegree: str, month: str, stem: str, counts: dict):
+def tables_not_in_bronze() -> frozenset:
+    """Fact tables with nothing in bronze yet (their first load needs no merge)."""
+    with get_warehouse().cursor() as cur:
+        cur.execute(
+            "select t from unnest(%s::text[]) t where to_regclass(%s || '.' || %s || '_' || t) is null",
+            (list(FACT_FILES), BRONZE_SCHEMA, SOURCE),
+        )
+        return frozenset(r[0] for r in cur.fetchall())
+
+
+def _fact_resource(root: str, partitions: list[tuple[str, str]], stem: str, counts: dict, landed: dict | None, append: bool):
     columns = FACT_FILES[stem]
 
     @dlt.resource(
         name=stem,
         table_name=bronze_table(SOURCE, stem),
-        write_disposition=MERGE_PARTITION,
+        write_disposition="append" if append else MERGE_PARTITION,
         merge_key=list(PARTITION_COLUMNS),
         columns=text_columns(columns + PARTITION_COLUMNS),
         file_format="csv",
     )
     def landed_fact():
-        folder = month_folder(root, nanodegree, month)
-        found = {item["file_name"]: item for item in filesystem(bucket_url=folder, file_glob="*.csv")}
-        if not found:
-            raise LandedFileError(
-                f"{folder}: nothing landed for nanodegree {nanodegree}, month {month[:7]}"
-                f" (expected {', '.join(f'{s}.csv' for s in FACT_FILES)})"
-            )
-        item = found.get(f"{stem}.csv")
-        if item is None:
-            raise LandedFileError(
-                f"{folder}: missing file {stem}.csv (a month folder holds {', '.join(f'{s}.csv' for s in FACT_FILES)})"
-            )
-        counts[stem] = 0
-        for table in read_landed_csv(item, columns, {"nanodegree": nanodegree, "month": month}, root=root):
-            counts[stem] += table.num_rows
-            yield table
+        files = landed if landed is not None else list_landed(root, partitions)
+        for nanodegree, month in partitions:
+            key = (stem, nanodegree, month)
+            counts[key] = 0
+            for table in read_landed_csv(files[(nanodegree, month)][stem], columns, {"nanodegree": nanodegree, "month": month}, root=root):
+                counts[key] += table.num_rows
+                yield table
 
     return landed_fact
 
 
-def delete_empty_partitions(nanodegree: str, month: str, row_counts: dict) -> list[str]:
-    """A landed file without rows replaces its partition with nothing (dlt's merge has nothing to key on)."""
-    validate_nanodegree(nanodegree)
+def delete_empty_partitions(row_counts: dict[tuple[str, str, str], int]) -> list[str]:
+    """A landed file without rows replaces its partition with nothing (dlt's merge has nothing to key on).
+    `row_counts`: (file stem, nanodegree, month) -> rows read."""
     emptied = []
     wh = warehouse_as("loader")
     with wh.cursor() as cur:
-        for stem, n in row_counts.items():
+        for (stem, nanodegree, month), n in sorted(row_counts.items()):
             if n:
                 continue
+            validate_nanodegree(nanodegree)
             table = bronze_table(SOURCE, stem)
             cur.execute("select to_regclass(%s)", (f"{BRONZE_SCHEMA}.{table}",))
             if cur.fetchone()[0] is None:
@@ -152,7 +188,7 @@ def delete_empty_partitions(nanodegree: str, month: str, row_counts: dict) -> li
                 sql.SQL("delete from {} where nanodegree = %s and month = %s").format(sql.Identifier(BRONZE_SCHEMA, table)),
                 (nanodegree, month_value(month)),
             )
-            emptied.append(stem)
+            emptied.append(f"{stem} {month[:7]}|{nanodegree}")
     return emptied
 
 
