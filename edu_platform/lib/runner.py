@@ -25,6 +25,7 @@ from dagster import (
     TimeWindowPartitionsDefinition,
 )
 
+from edu_platform.lib.partitions import range_runs
 from edu_platform.lib.run_queue import LAUNCHED_BY_TAG, Follower, RunRequest, root_cause, run_queue_daemon, submit_runs
 from edu_platform.lib.warehouse import get_warehouse
 
@@ -167,18 +168,6 @@ def _single_run(graph, keys) -> bool:
     return all(p is not None and p.policy_type == BackfillPolicy.single_run().policy_type for p in policies)
 
 
-def _consecutive(todo: list, all_keys: list) -> list[tuple[str, str]]:
-    """(first, last) of each run of consecutive partition keys in `todo`."""
-    position = {str(key): i for i, key in enumerate(all_keys)}
-    ranges: list[list] = []
-    for key in sorted(map(str, todo), key=position.__getitem__):
-        if ranges and position[key] == position[ranges[-1][1]] + 1:
-            ranges[-1][1] = key
-        else:
-            ranges.append([key, key])
-    return [(a, b) for a, b in ranges]
-
-
 def plan_runs(defs, selection: AssetSelection, instance: DagsterInstance, partition: Optional[str] = None,
               log=print) -> tuple[list[tuple[RunRequest, set]], list[str]]:
     """The runs a selection needs, each with the jobs it waits for; and notes for the summary."""
@@ -221,11 +210,14 @@ def plan_runs(defs, selection: AssetSelection, instance: DagsterInstance, partit
             request(f"{job_name} [{partition}]", _partition_tags(key))
             continue
         todo = _partition_keys_to_run(partitions_def, subset, instance)
-        if _single_run(graph, subset) and isinstance(partitions_def, TimeWindowPartitionsDefinition):
-            for first, last in _consecutive(todo, partitions_def.get_partition_keys()):
-                label = f"{job_name} [{first}...{last}]" if first != last else f"{job_name} [{first}]"
-                tags = {RANGE_START_TAG: first, RANGE_END_TAG: last} if first != last else {PARTITION_TAG: first}
-                request(label, tags)
+        if _single_run(graph, subset):
+            # single-run backfill policy: one run per range (a stretch of weeks; months x nanodegrees)
+            for r in range_runs(partitions_def, todo, instance):
+                if r.start == r.end:
+                    key = partitions_def.get_partition_key_from_str(r.start) if hasattr(partitions_def, "get_partition_key_from_str") else r.start
+                    request(f"{job_name} [{r.start}]", _partition_tags(key))
+                else:
+                    request(f"{job_name} [{r.start}...{r.end}]", {RANGE_START_TAG: r.start, RANGE_END_TAG: r.end})
         else:
             for key in todo:
                 request(f"{job_name} [{key}]", _partition_tags(key))
