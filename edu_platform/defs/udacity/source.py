@@ -139,7 +139,7 @@ def udacity_facts_source(
 
 def tables_not_in_bronze() -> frozenset:
     """Fact tables with nothing in bronze yet (their first load needs no merge)."""
-    with get_warehouse().cursor() as cur:
+    with warehouse_as("loader").cursor() as cur:
         cur.execute(
             "select t from unnest(%s::text[]) t where to_regclass(%s || '.' || %s || '_' || t) is null",
             (list(FACT_FILES), BRONZE_SCHEMA, SOURCE),
