@@ -1,13 +1,63 @@
-"""One partitions definition per cadence; every source builds its partitions from these."""
+"""One partitions definition per cadence; every source builds its partitions from these.
+
+Also the platform's one clock (`utc_now`): generators, landing defaults, schedules and partition checks
+ask it, never `datetime.now()`. `EDU_NOW` (an ISO date or UTC datetime) starts it at another moment, for
+tests and rehearsals across processes; Dagster's own partition clock is set to follow it, so the
+partitions that exist are the ones `utc_now` implies.
+"""
 
 import os
+from datetime import date, datetime, timedelta, timezone
+from time import monotonic
 
 from dagster import (
     DynamicPartitionsDefinition,
     MonthlyPartitionsDefinition,
+    MultiPartitionKey,
     MultiPartitionsDefinition,
+    PartitionsDefinition,
+    TimeWindowPartitionsDefinition,
     WeeklyPartitionsDefinition,
+    partition_loading_context,
 )
+
+NOW_VARIABLE = "EDU_NOW"
+_STARTED = monotonic()
+
+
+def parse_now(value: str) -> datetime:
+    """`2027-12-01`, `2027-12-01T10:00`, `2027-12-01T10:00:00Z` or with an offset -> an aware UTC datetime."""
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{NOW_VARIABLE}={value!r}: expected an ISO date or datetime, e.g. 2027-12-01T10:00:00Z") from None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def utc_now() -> datetime:
+    """Now, in UTC. With EDU_NOW set, the clock starts at EDU_NOW when the process starts and runs on
+    from there (it never stands still, so nothing that waits for time to pass hangs)."""
+    value = os.environ.get(NOW_VARIABLE)
+    if not value:
+        return datetime.now(timezone.utc)
+    return parse_now(value) + timedelta(seconds=monotonic() - _STARTED)
+
+
+def today(now: datetime | None = None) -> date:
+    return (now or utc_now()).astimezone(timezone.utc).date()
+
+
+def _follow_edu_now() -> None:
+    """With EDU_NOW set, Dagster's partition clock (`dagster._time`, the hook its own `freeze_time` test
+    helper uses) reads `utc_now`; without it, nothing is changed."""
+    if os.environ.get(NOW_VARIABLE):
+        import dagster._time
+
+        dagster._time._mockable_get_current_datetime = utc_now
+
+
+_follow_edu_now()
 
 
 def weekly_partitions(start_date: str) -> WeeklyPartitionsDefinition:
@@ -29,3 +79,110 @@ def monthly_by_dimension(start_date: str, dimension: str) -> MultiPartitionsDefi
 
 def start_date_from_env(variable: str, default: str) -> str:
     return os.environ.get(variable) or default
+
+
+# ------------------------------------------------------------------------------ the calendar's edge
+
+
+def last_complete_window(partitions_def: TimeWindowPartitionsDefinition, now: datetime | None = None):
+    """The newest window that has ended by `now` (whether or not it is on or after the first partition),
+    as a Dagster TimeWindow: the newest period a source can have complete data for."""
+    now = now or utc_now()
+    with partition_loading_context(effective_dt=now):
+        last = partitions_def.get_last_partition_window()
+        if last is not None:
+            return last
+    # `now` is before the first partition: the window that ended most recently before it
+    window = partitions_def.get_first_partition_window()
+    while window.start > now:
+        window = partitions_def.get_prev_partition_window(window.start, respect_bounds=False)
+    return partitions_def.get_prev_partition_window(window.start, respect_bounds=False) if window.end > now else window
+
+
+def last_complete_week(now: datetime | None = None) -> date:
+    """The Monday starting the newest week (Monday-Sunday, UTC) that has ended by `now`."""
+    return last_complete_window(weekly_partitions("2000-01-03"), now).start.date()
+
+
+def last_complete_month(now: datetime | None = None) -> str:
+    """The newest calendar month (UTC) that has ended by `now`, as YYYY-MM."""
+    return last_complete_window(monthly_partitions("2000-01-01"), now).start.strftime("%Y-%m")
+
+
+def _cadence(partitions_def: TimeWindowPartitionsDefinition) -> tuple[str, str]:
+    """(what a key names, an example key) for messages."""
+    first = partitions_def.get_first_partition_window()
+    example = first.start.strftime(partitions_def.fmt)
+    if partitions_def.cron_schedule.split()[-1] != "*":
+        return "weekly keys are the Monday a week starts", example
+    if partitions_def.cron_schedule.split()[2] != "*":
+        return "monthly keys are the first day of the month", example
+    return "keys are the start of their window", example
+
+
+def _validate_time_key(partitions_def: TimeWindowPartitionsDefinition, value: str, now: datetime, key: str | None = None) -> None:
+    """`value` is the time part of the partition `key` (the same for a time-window partitions definition)."""
+    key = key or value
+    what, example = _cadence(partitions_def)
+    try:
+        started = datetime.strptime(value, partitions_def.fmt).replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise ValueError(f"unknown partition {key!r}: {what}, e.g. {example}") from None
+    window = partitions_def.time_window_for_partition_key(value)
+    if window.start != started:
+        raise ValueError(f"unknown partition {key!r}: {what}; {value} lies in {window.start.strftime(partitions_def.fmt)}")
+    if window.start < partitions_def.get_first_partition_window().start:
+        raise ValueError(f"unknown partition {key!r}: the first partition is {example}")
+    with partition_loading_context(effective_dt=now):
+        exists = partitions_def.has_partition_key(value)
+    if not exists:
+        raise ValueError(
+            f"partition {key} does not exist yet: it opens on {window.end.date().isoformat()}, once its period has ended"
+        )
+
+
+def validate_partition_key(partitions_def: PartitionsDefinition, key: str, instance, now: datetime | None = None) -> None:
+    """Raise ValueError (one line) unless `key` is a partition of `partitions_def` as of `now`: a key of the
+    wrong shape says what keys look like; a period that has not ended says the date its partition opens; a
+    dynamic value not registered lists the registered ones."""
+    now = now or utc_now()
+    key = str(key)
+    if isinstance(partitions_def, TimeWindowPartitionsDefinition):
+        _validate_time_key(partitions_def, key, now)
+    elif isinstance(partitions_def, MultiPartitionsDefinition):
+        dims = partitions_def.partitions_defs
+        parts = key.split("|")
+        if len(parts) != len(dims):
+            example = "|".join(_example_value(d.partitions_def, instance) for d in dims)
+            raise ValueError(f"unknown partition {key!r}: keys look like {example} ({'|'.join(d.name for d in dims)})")
+        for dim, value in zip(dims, parts):
+            if isinstance(dim.partitions_def, TimeWindowPartitionsDefinition):
+                _validate_time_key(dim.partitions_def, value, now, key)
+            elif isinstance(dim.partitions_def, DynamicPartitionsDefinition):
+                _validate_dynamic(dim.partitions_def, value, instance, key)
+            else:
+                validate_partition_key(dim.partitions_def, value, instance, now)
+    elif isinstance(partitions_def, DynamicPartitionsDefinition):
+        _validate_dynamic(partitions_def, key, instance, key)
+    else:
+        with partition_loading_context(effective_dt=now, dynamic_partitions_store=instance):
+            known = partitions_def.get_partition_keys()
+        if key not in known:
+            more = " ..." if len(known) > 10 else ""
+            raise ValueError(f"unknown partition {key!r}: partitions are {', '.join(known[:10])}{more}")
+
+
+def _validate_dynamic(partitions_def: DynamicPartitionsDefinition, value: str, instance, key: str) -> None:
+    known = instance.get_dynamic_partitions(partitions_def.name)
+    if value not in known:
+        shown = ", ".join(sorted(known)[:20]) or "none yet"
+        raise ValueError(f"unknown partition {key!r}: {partitions_def.name} {value!r} is not registered (registered: {shown})")
+
+
+def _example_value(partitions_def, instance) -> str:
+    if isinstance(partitions_def, TimeWindowPartitionsDefinition):
+        return _cadence(partitions_def)[1]
+    if isinstance(partitions_def, DynamicPartitionsDefinition):
+        known = sorted(instance.get_dynamic_partitions(partitions_def.name))
+        return known[0] if known else partitions_def.name
+    return "KEY"
