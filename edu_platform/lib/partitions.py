@@ -130,7 +130,9 @@ def _validate_time_key(partitions_def: TimeWindowPartitionsDefinition, value: st
         raise ValueError(f"unknown partition {key!r}: {what}, e.g. {example}") from None
     window = partitions_def.time_window_for_partition_key(value)
     if window.start != started:
-        raise ValueError(f"unknown partition {key!r}: {what}; {value} lies in {window.start.strftime(partitions_def.fmt)}")
+        if window.start > started:
+            window = partitions_def.get_prev_partition_window(window.start, respect_bounds=False)
+        raise ValueError(f"unknown partition {key!r}: {what}; {value} lies in the one starting {window.start.strftime(partitions_def.fmt)}")
     if window.start < partitions_def.get_first_partition_window().start:
         raise ValueError(f"unknown partition {key!r}: the first partition is {example}")
     with partition_loading_context(effective_dt=now):
@@ -186,3 +188,94 @@ def _example_value(partitions_def, instance) -> str:
         known = sorted(instance.get_dynamic_partitions(partitions_def.name))
         return known[0] if known else partitions_def.name
     return "KEY"
+
+
+def partitions_for_key(partitions_defs, key: str, instance, now: datetime | None = None) -> list:
+    """The partitions definitions among `partitions_defs` that have `key` as of `now` (for `run --partition`
+    over a selection spanning several cadences); none -> the most telling ValueError (a period not ended
+    yet before an unknown key)."""
+    accepted, errors = [], []
+    for partitions_def in partitions_defs:
+        try:
+            validate_partition_key(partitions_def, key, instance, now)
+            accepted.append(partitions_def)
+        except ValueError as exc:
+            errors.append(str(exc))
+    if not accepted and errors:
+        raise ValueError(next((e for e in errors if "does not exist yet" in e), errors[0]))
+    return accepted
+
+
+def not_landed_yet(partition_keys: list, now: datetime | None = None) -> dict[str, str]:
+    """Every source's `landing.not_landed_yet` over `partition_keys`: the newest periods of landed files
+    still to arrive (partition key -> one-line reason naming the folder); each source ignores keys not its own."""
+    from edu_platform.sources import SOURCES, source_module
+
+    out: dict[str, str] = {}
+    for source in SOURCES:
+        landing = source_module(source, "landing")
+        if landing is not None and hasattr(landing, "not_landed_yet"):
+            out.update(landing.not_landed_yet(partition_keys, now=now))
+    return out
+
+
+# ------------------------------------------------------------------------------ operators (CLI)
+
+
+def _dimensions(partitions_def):
+    if isinstance(partitions_def, MultiPartitionsDefinition):
+        return [d.partitions_def for d in partitions_def.partitions_defs]
+    return [partitions_def]
+
+
+def dynamic_dimensions(defs) -> list[str]:
+    """Names of the dynamic partition dimensions the asset graph uses (e.g. `nanodegree`)."""
+    graph = defs.resolve_asset_graph()
+    names = set()
+    for key in graph.get_all_asset_keys():
+        partitions_def = graph.get(key).partitions_def
+        for dim in _dimensions(partitions_def) if partitions_def else []:
+            if isinstance(dim, DynamicPartitionsDefinition):
+                names.add(dim.name)
+    return sorted(names)
+
+
+def describe_partitions(defs, instance, now: datetime | None = None) -> list[str]:
+    """One line per cadence (first and newest partition) and per dynamic dimension (its registered values)."""
+    now = now or utc_now()
+    graph = defs.resolve_asset_graph()
+    windows: dict[str, tuple] = {}
+    for key in graph.get_all_asset_keys():
+        partitions_def = graph.get(key).partitions_def
+        for dim in _dimensions(partitions_def) if partitions_def else []:
+            if isinstance(dim, TimeWindowPartitionsDefinition):
+                with partition_loading_context(effective_dt=now):
+                    keys = dim.get_partition_keys()
+                label = f"{dim.cron_schedule} from {dim.start.date().isoformat()}"
+                windows[label] = (len(keys), keys[-1] if keys else None, _cadence(dim)[0].split(" keys")[0], dim)
+    lines = []
+    for label, (count, newest, cadence, dim) in sorted(windows.items()):
+        current = dim.get_next_partition_window(last_complete_window(dim, now).end, respect_bounds=False)
+        lines.append(
+            f"{cadence} partitions from {dim.start.date().isoformat()}: {count}, newest {newest or 'none yet'};"
+            f" the next, {current.start.strftime(dim.fmt)}, opens on {current.end.date().isoformat()}"
+        )
+    for name in dynamic_dimensions(defs):
+        values = sorted(instance.get_dynamic_partitions(name))
+        lines.append(f"{name}: {len(values)} registered: {', '.join(values) or 'none'}")
+    return lines
+
+
+def remove_dynamic_partition(defs, instance, dimension: str, value: str) -> str:
+    """Remove one value of a dynamic dimension (a nanodegree) from the instance; loaded rows are not touched."""
+    names = dynamic_dimensions(defs)
+    if dimension not in names:
+        raise ValueError(f"unknown partition dimension {dimension!r}: dynamic dimensions are {', '.join(names) or 'none'}")
+    known = instance.get_dynamic_partitions(dimension)
+    if value not in known:
+        raise ValueError(f"{dimension} {value!r} is not registered (registered: {', '.join(sorted(known)) or 'none'})")
+    instance.delete_dynamic_partition(dimension, value)
+    return (
+        f"removed {dimension} partition {value}: its runs and materializations stay in Dagster's history, rows it"
+        f" loaded stay in the warehouse (see the runbook to delete them)"
+    )

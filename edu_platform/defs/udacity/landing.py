@@ -126,6 +126,7 @@ def scan_landing(root: str | None = None, now: datetime | None = None) -> Landin
     first, last = start_month()[:7], last_complete_month(now)
     entries = fs.find(base, withdirs=True, detail=True)
     candidates: dict[str, dict[str, set[str]]] = {}
+    outside: dict[str, list[str]] = {}
     for path, info in sorted(entries.items()):
         rel = path[len(base):].strip("/")
         if not rel:
@@ -138,6 +139,9 @@ def scan_landing(root: str | None = None, now: datetime | None = None) -> Landin
             if len(parts) > 1:
                 out.problems.append(f"{where}: not a dimension file ({', '.join(f'{s}.csv' for s in DIM_FILES)})")
             continue
+        if len(parts) == 1 and not is_dir:
+            out.problems.append(f"{where}: a file where nanodegree folders (<nanodegree>/<YYYY>/<MM>/) belong")
+            continue
         try:
             validate_nanodegree(parts[0])
         except ValueError:
@@ -147,8 +151,6 @@ def scan_landing(root: str | None = None, now: datetime | None = None) -> Landin
             continue
         if len(parts) == 1:
             candidates.setdefault(parts[0], {})
-            if not is_dir:
-                out.problems.append(f"{where}: a file where a nanodegree folder (<nanodegree>/<YYYY>/<MM>/) belongs")
             continue
         year = parts[1]
         if not (len(year) == 4 and year.isdigit()):
@@ -168,10 +170,8 @@ def scan_landing(root: str | None = None, now: datetime | None = None) -> Landin
         if len(parts) == 3:
             if not is_dir:
                 out.problems.append(f"{where}: a file where a month folder belongs")
-            elif month < first:
-                out.problems.append(f"{where}: before the first partition month {first} (UDACITY_START_MONTH)")
-            elif month > last:
-                out.problems.append(f"{where}: month {month} has not ended; its partition opens after the month")
+            elif month < first or month > last:
+                outside.setdefault(parts[0], []).append(month)
             continue
         if len(parts) == 4 and not is_dir and parts[3].endswith(".csv") and parts[3][:-4] in FACT_FILES:
             if first <= month <= last:
@@ -179,6 +179,15 @@ def scan_landing(root: str | None = None, now: datetime | None = None) -> Landin
             continue
         if len(parts) == 4:
             out.problems.append(f"{where}: not a month file ({', '.join(f'{s}.csv' for s in FACT_FILES)})")
+    for nd, months in sorted(outside.items()):
+        early, late = [m for m in months if m < first], [m for m in months if m > last]
+        if early:
+            out.problems.append(
+                f"{root}/{nd}: {len(early)} month folders ({early[0]} to {early[-1]}) before the first partition month"
+                f" {first}: not loaded (set UDACITY_START_MONTH to load them)"
+            )
+        if late:
+            out.problems.append(f"{root}/{nd}/{late[0][:4]}/{late[0][5:]}: month {late[0]} has not ended; its partition opens when it does")
     for nd, months in sorted(candidates.items()):
         out.months[nd] = months
         if not months:
@@ -239,6 +248,21 @@ def register_partitions(instance, log=None) -> list[str]:
     return added
 
 
+def landing_report(root: str | None = None) -> list[str]:
+    """For `edu-platform partitions list`: landed months per nanodegree, then every problem."""
+    landing = scan_landing(root)
+    lines = []
+    for nd in landing.nanodegrees:
+        months = sorted(landing.months[nd])
+        lines.append(f"{landing.root}/{nd}: {len(months)} month folders, {months[0]} to {months[-1]}")
+    return lines + landing.problems
+
+
+def landed_values(dimension: str) -> set[str]:
+    """The values of `dimension` the landing root would register (empty for another dimension)."""
+    return set(scan_landing().nanodegrees) if dimension == DIMENSION else set()
+
+
 # ------------------------------------------------------------------------------- newest month
 
 
@@ -284,9 +308,13 @@ def not_landed_yet(partition_keys: list, now: datetime | None = None) -> dict[st
             nanodegree, month = _split(key)
         except ValueError:
             continue
+        try:
+            validate_nanodegree(nanodegree)
+        except ValueError:
+            continue  # the run refuses it by name
         if month != newest:
             continue
-        reason = waiting_for(root, validate_nanodegree(nanodegree), month)
+        reason = waiting_for(root, nanodegree, month)
         if reason:
             out[str(key)] = reason
     return out
