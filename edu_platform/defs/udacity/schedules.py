@@ -52,7 +52,7 @@ udacity_dims_job = define_asset_job(
     description="Merge the dimension files (users, projects, videos) and rebuild the course dimensions.",
 )
 
-def monthly_requests(instance, when, root: str | None = None) -> list[RunRequest] | SkipReason:
+def monthly_requests(instance, when, root: str | None = None, log=None) -> list[RunRequest] | SkipReason:
     """The month just ended at `when`, for every registered nanodegree whose month folder is complete and
     that no run of this job has taken yet; else why the tick skips."""
     month = f"{last_complete_month(when)}-01"
@@ -74,6 +74,8 @@ def monthly_requests(instance, when, root: str | None = None) -> list[RunRequest
         else:
             requests.append(RunRequest(partition_key=key, run_key=key))
     if requests:
+        for reason in waiting:
+            (log or print)(f"waiting for landed files: {reason}")
         return requests
     if waiting:
         return SkipReason("waiting for landed files: " + "; ".join(waiting))
@@ -94,7 +96,7 @@ def monthly_requests(instance, when, root: str | None = None) -> list[RunRequest
     ),
 )
 def udacity_monthly_schedule(context):
-    return monthly_requests(context.instance, context.scheduled_execution_time)
+    return monthly_requests(context.instance, context.scheduled_execution_time, log=context.log.info)
 
 
 udacity_dims_schedule = ScheduleDefinition(
