@@ -14,6 +14,7 @@ import pytest
 from dagster import AssetMaterialization, DagsterInstance, build_sensor_context
 from dagster._core.instance.ref import InstanceRef
 
+from edu_platform.cli import main
 from edu_platform.defs.udacity import generator, landing
 from edu_platform.defs.udacity.assets import udacity_facts_bronze
 from edu_platform.defs.udacity.schedules import udacity_nanodegree_sensor
@@ -87,7 +88,7 @@ def test_a_stray_registration_is_removed_once_and_reported(root, capsys):
     assert type(result.dynamic_partitions_requests[0]).__name__ == "DeleteDynamicPartitionsRequest"
 
 
-def test_a_nanodegree_that_loaded_data_stays_until_an_operator_removes_it(root, tmp_path, monkeypatch):
+def test_a_nanodegree_that_loaded_data_stays_until_an_operator_removes_it(root, tmp_path, monkeypatch, capsys):
     """Its folder gone, a nanodegree that loaded data is kept (its rows are in the warehouse): `edu-platform
     partitions list` shows it, `edu-platform partitions remove nanodegree NAME` removes it."""
     storage = make_database("landing_cli_dagster")
@@ -108,24 +109,25 @@ def test_a_nanodegree_that_loaded_data_stays_until_an_operator_removes_it(root, 
         landing.register_partitions(instance, log=lambda line: None)
         assert sorted(instance.get_dynamic_partitions("nanodegree")) == ["cybersecurity", "data_science"]
 
-    def cli(*args):
-        return subprocess.run([CLI, "partitions", *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
-
-    listed = cli("list")
+    listed = subprocess.run([CLI, "partitions", "list"], env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
     assert listed.returncode == 0, listed.stderr[-2000:]
     assert "nanodegree: 2 registered: cybersecurity, data_science" in listed.stdout
     assert "monthly partitions from 2026-09-01: 3, newest 2026-11-01; the next, 2026-12-01, opens on 2027-01-01" in listed.stdout
     assert f"landing: {root}/robotics/2026/13: not a month folder (01-12)" in listed.stdout
 
-    removed = cli("remove", "nanodegree", "cybersecurity")
-    assert removed.returncode == 0, removed.stderr[-2000:]
-    assert removed.stdout.startswith("removed nanodegree partition cybersecurity:")
-    refused = cli("remove", "nanodegree", "cybersecurity")
-    assert refused.returncode == 2
-    assert refused.stderr.strip() == "edu-platform: error: nanodegree 'cybersecurity' is not registered (registered: data_science)"
-    warned = cli("remove", "nanodegree", "data_science")  # its folder is still there: the next run adds it again
-    assert "move it out of the landing root" in warned.stdout
+    def cli(*args):  # the same command, in this process
+        code = main(["partitions", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, _ = cli("remove", "nanodegree", "cybersecurity")
+    assert code == 0 and out.startswith("removed nanodegree partition cybersecurity:"), out
+    code, _, err = cli("remove", "nanodegree", "cybersecurity")
+    assert code == 2
+    assert err.strip() == "edu-platform: error: nanodegree 'cybersecurity' is not registered (registered: data_science)"
+    code, out, _ = cli("remove", "nanodegree", "data_science")  # its folder is still there: the next run adds it again
+    assert code == 0 and "move it out of the landing root" in out
     with DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
         assert instance.get_dynamic_partitions("nanodegree") == []
-    bad = cli("remove", "month", "2026-10-01")
-    assert bad.returncode == 2 and "unknown partition dimension 'month': dynamic dimensions are nanodegree" in bad.stderr
+    code, _, err = cli("remove", "month", "2026-10-01")
+    assert code == 2 and "unknown partition dimension 'month': dynamic dimensions are nanodegree" in err
