@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -267,7 +268,8 @@ def _cli_env(tmp_path: Path, now: str) -> dict:
     import shutil
 
     root = Path(__file__).resolve().parents[2]
-    warehouse, storage = make_database("cal_wh"), make_database("cal_dagster")
+    tag = uuid.uuid4().hex[:6]
+    warehouse, storage = make_database(f"cal_wh_{tag}"), make_database(f"cal_dagster_{tag}")
     home = tmp_path / "dagster_home"
     home.mkdir(exist_ok=True)
     shutil.copy(root / "dagster.yaml", home / "dagster.yaml")
