@@ -40,7 +40,9 @@ def cli(env: dict, *args: str, timeout: int = 900) -> subprocess.CompletedProces
 
 
 def explain(done: subprocess.CompletedProcess) -> str:
-    return done.stdout[-3000:] + done.stderr[-3000:]
+    """The summary (from its first line) and the end of stderr."""
+    summary = done.stdout[done.stdout.find("== gold tables =="):] if "== gold tables ==" in done.stdout else done.stdout[-3000:]
+    return summary[-6000:] + done.stderr[-2000:]
 
 
 def test_dost_walkthrough_a_year_on(tmp_path, monkeypatch):
@@ -87,7 +89,7 @@ def test_course_files_walkthrough_across_a_month_end(tmp_path, monkeypatch):
     warehouse = Warehouse.from_url(env["EDU_WAREHOUSE_URL"])
     build_calendar(env, monkeypatch)
 
-    made = cli(env, "generate", "udacity", "--scale", "0.002", "--out", str(root), "--months", "2", "--nanodegree", "data_science")
+    made = cli(env, "generate", "udacity", "--scale", "0.01", "--out", str(root), "--months", "2", "--nanodegree", "data_science")
     assert made.returncode == 0, explain(made)
     first = cli(env, "run", "--select", COURSES)
     assert first.returncode == 0, explain(first)
@@ -99,7 +101,7 @@ def test_course_files_walkthrough_across_a_month_end(tmp_path, monkeypatch):
     assert f"not landed yet: nanodegree data_science, month 2027-12: nothing in {root}/data_science/2027/12/ yet" in waiting.stdout
     assert "OK" in waiting.stdout.splitlines()
 
-    landed = cli(env, "generate", "udacity", "--scale", "0.002", "--out", str(root), "--month", "2027-12", "--nanodegree", "data_science")
+    landed = cli(env, "generate", "udacity", "--scale", "0.01", "--out", str(root), "--month", "2027-12", "--nanodegree", "data_science")
     assert landed.returncode == 0, explain(landed)
     second = cli(env, "run", "--select", COURSES)
     assert second.returncode == 0, explain(second)
@@ -108,7 +110,7 @@ def test_course_files_walkthrough_across_a_month_end(tmp_path, monkeypatch):
     assert warehouse.scalar("select count(*) from bronze.udacity_video_log where month = '2027-12-01'") == rows > 0
 
     # a new nanodegree landed for December only: its October and November fail, each naming its folder
-    write_month(root, "machine_learning", "2027-12", 0.002)
+    write_month(root, "machine_learning", "2027-12", 0.01)
     broken = cli(env, "run", "--select", "key:bronze/udacity/*")
     assert broken.returncode == 1
     output = broken.stdout + broken.stderr
