@@ -112,6 +112,44 @@ def _cmd_dev(args) -> int:
     return 0
 
 
+# --- calendar (issue 21 / 18.4): `edu-platform partitions`, self-contained -------------------------------
+def _cmd_partitions(args) -> int:
+    """List the partitions (cadences, registered dynamic values, landing-root problems) or remove a value."""
+    from dagster import DagsterInstance
+
+    from edu_platform.lib.partitions import describe_partitions, remove_dynamic_partition
+    from edu_platform.lib.warehouse import export_environment
+
+    export_environment()
+    from edu_platform.definitions import defs
+
+    instance = DagsterInstance.get()
+    landings = [m for m in (source_module(s, "landing") for s in SOURCES) if m and hasattr(m, "landing_report")]
+    if args.action == "list":
+        for line in describe_partitions(defs, instance):
+            print(line)
+        for landing in landings:
+            for line in landing.landing_report():
+                print(f"landing: {line}")
+        return 0
+    print(remove_dynamic_partition(defs, instance, args.dimension, args.name))
+    for landing in landings:
+        if args.name in landing.landed_values(args.dimension):
+            print(f"warning: its folder still holds valid months; move it out of the landing root, or the next run registers {args.name} again")
+    return 0
+
+
+def _add_partitions_parser(sub) -> None:
+    parts = sub.add_parser("partitions", help="list partitions, or remove a dynamic partition (e.g. a nanodegree)")
+    actions = parts.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="cadences, registered nanodegrees and landing folders that are not partitions")
+    remove = actions.add_parser("remove", help="remove one value of a dynamic dimension, e.g. `remove nanodegree robotics`")
+    remove.add_argument("dimension", help="the dynamic dimension, e.g. nanodegree")
+    remove.add_argument("name", help="the value to remove")
+    parts.set_defaults(func=_cmd_partitions)
+# --- end calendar ---------------------------------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="edu-platform", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)
     dev.set_defaults(func=_cmd_dev)
+    _add_partitions_parser(sub)  # calendar
     return parser
 
 

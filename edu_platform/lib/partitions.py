@@ -1,7 +1,15 @@
-"""One partitions definition per cadence; every source builds its partitions from these."""
+"""One partitions definition per cadence; every source builds its partitions from these.
+
+Also the platform's one clock (`utc_now`): generators, landing defaults, schedules and partition checks
+ask it, never `datetime.now()`. `EDU_NOW` (an ISO date or UTC datetime) starts it at another moment, for
+tests and rehearsals across processes; Dagster's own partition clock is set to follow it, so the
+partitions that exist are the ones `utc_now` implies.
+"""
 
 import os
 from typing import Iterable
+from datetime import date, datetime, timedelta, timezone
+from time import monotonic
 
 from dagster import (
     DynamicPartitionsDefinition,
@@ -12,8 +20,47 @@ from dagster import (
     PartitionsDefinition,
     TimeWindowPartitionsDefinition,
     WeeklyPartitionsDefinition,
+    partition_loading_context,
 )
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+NOW_VARIABLE = "EDU_NOW"
+_STARTED = monotonic()
+
+
+def parse_now(value: str) -> datetime:
+    """`2027-12-01`, `2027-12-01T10:00`, `2027-12-01T10:00:00Z` or with an offset -> an aware UTC datetime."""
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{NOW_VARIABLE}={value!r}: expected an ISO date or datetime, e.g. 2027-12-01T10:00:00Z") from None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def utc_now() -> datetime:
+    """Now, in UTC. With EDU_NOW set, the clock starts at EDU_NOW when the process starts and runs on
+    from there (it never stands still, so nothing that waits for time to pass hangs)."""
+    value = os.environ.get(NOW_VARIABLE)
+    if not value:
+        return datetime.now(timezone.utc)
+    return parse_now(value) + timedelta(seconds=monotonic() - _STARTED)
+
+
+def today(now: datetime | None = None) -> date:
+    return (now or utc_now()).astimezone(timezone.utc).date()
+
+
+def _follow_edu_now() -> None:
+    """With EDU_NOW set, Dagster's partition clock (`dagster._time`, the hook its own `freeze_time` test
+    helper uses) reads `utc_now`; without it, nothing is changed."""
+    if os.environ.get(NOW_VARIABLE):
+        import dagster._time
+
+        dagster._time._mockable_get_current_datetime = utc_now
+
+
+_follow_edu_now()
 
 
 def weekly_partitions(start_date: str) -> WeeklyPartitionsDefinition:
@@ -109,3 +156,201 @@ def _stretches(todo: list[str], all_keys: list[str]) -> list[tuple[str, str]]:
         else:
             out.append([key, key])
     return [(a, b) for a, b in out]
+# ------------------------------------------------------------------------------ the calendar's edge
+
+
+def last_complete_window(partitions_def: TimeWindowPartitionsDefinition, now: datetime | None = None):
+    """The newest window that has ended by `now` (whether or not it is on or after the first partition),
+    as a Dagster TimeWindow: the newest period a source can have complete data for."""
+    now = now or utc_now()
+    with partition_loading_context(effective_dt=now):
+        last = partitions_def.get_last_partition_window()
+        if last is not None:
+            return last
+    # `now` is before the first partition: the window that ended most recently before it
+    window = partitions_def.get_first_partition_window()
+    while window.start > now:
+        window = partitions_def.get_prev_partition_window(window.start, respect_bounds=False)
+    return partitions_def.get_prev_partition_window(window.start, respect_bounds=False) if window.end > now else window
+
+
+def last_complete_week(now: datetime | None = None) -> date:
+    """The Monday starting the newest week (Monday-Sunday, UTC) that has ended by `now`."""
+    return last_complete_window(weekly_partitions("2000-01-03"), now).start.date()
+
+
+def last_complete_month(now: datetime | None = None) -> str:
+    """The newest calendar month (UTC) that has ended by `now`, as YYYY-MM."""
+    return last_complete_window(monthly_partitions("2000-01-01"), now).start.strftime("%Y-%m")
+
+
+def _cadence(partitions_def: TimeWindowPartitionsDefinition) -> tuple[str, str]:
+    """(what a key names, an example key) for messages."""
+    first = partitions_def.get_first_partition_window()
+    example = first.start.strftime(partitions_def.fmt)
+    if partitions_def.cron_schedule.split()[-1] != "*":
+        return "weekly keys are the Monday a week starts", example
+    if partitions_def.cron_schedule.split()[2] != "*":
+        return "monthly keys are the first day of the month", example
+    return "keys are the start of their window", example
+
+
+def _validate_time_key(partitions_def: TimeWindowPartitionsDefinition, value: str, now: datetime, key: str | None = None) -> None:
+    """`value` is the time part of the partition `key` (the same for a time-window partitions definition)."""
+    key = key or value
+    what, example = _cadence(partitions_def)
+    try:
+        started = datetime.strptime(value, partitions_def.fmt).replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise ValueError(f"unknown partition {key!r}: {what}, e.g. {example}") from None
+    window = partitions_def.time_window_for_partition_key(value)
+    if window.start != started:
+        if window.start > started:
+            window = partitions_def.get_prev_partition_window(window.start, respect_bounds=False)
+        raise ValueError(f"unknown partition {key!r}: {what}; {value} lies in the one starting {window.start.strftime(partitions_def.fmt)}")
+    if window.start < partitions_def.get_first_partition_window().start:
+        raise ValueError(f"unknown partition {key!r}: the first partition is {example}")
+    with partition_loading_context(effective_dt=now):
+        exists = partitions_def.has_partition_key(value)
+    if not exists:
+        raise ValueError(
+            f"partition {key} does not exist yet: it opens on {window.end.date().isoformat()}, once its period has ended"
+        )
+
+
+def validate_partition_key(partitions_def: PartitionsDefinition, key: str, instance, now: datetime | None = None) -> None:
+    """Raise ValueError (one line) unless `key` is a partition of `partitions_def` as of `now`: a key of the
+    wrong shape says what keys look like; a period that has not ended says the date its partition opens; a
+    dynamic value not registered lists the registered ones."""
+    now = now or utc_now()
+    key = str(key)
+    if isinstance(partitions_def, TimeWindowPartitionsDefinition):
+        _validate_time_key(partitions_def, key, now)
+    elif isinstance(partitions_def, MultiPartitionsDefinition):
+        dims = partitions_def.partitions_defs
+        parts = key.split("|")
+        if len(parts) != len(dims):
+            example = "|".join(_example_value(d.partitions_def, instance) for d in dims)
+            raise ValueError(f"unknown partition {key!r}: keys look like {example} ({'|'.join(d.name for d in dims)})")
+        for dim, value in zip(dims, parts):
+            if isinstance(dim.partitions_def, TimeWindowPartitionsDefinition):
+                _validate_time_key(dim.partitions_def, value, now, key)
+            elif isinstance(dim.partitions_def, DynamicPartitionsDefinition):
+                _validate_dynamic(dim.partitions_def, value, instance, key)
+            else:
+                validate_partition_key(dim.partitions_def, value, instance, now)
+    elif isinstance(partitions_def, DynamicPartitionsDefinition):
+        _validate_dynamic(partitions_def, key, instance, key)
+    else:
+        with partition_loading_context(effective_dt=now, dynamic_partitions_store=instance):
+            known = partitions_def.get_partition_keys()
+        if key not in known:
+            more = " ..." if len(known) > 10 else ""
+            raise ValueError(f"unknown partition {key!r}: partitions are {', '.join(known[:10])}{more}")
+
+
+def _validate_dynamic(partitions_def: DynamicPartitionsDefinition, value: str, instance, key: str) -> None:
+    known = instance.get_dynamic_partitions(partitions_def.name)
+    if value not in known:
+        shown = ", ".join(sorted(known)[:20]) or "none yet"
+        raise ValueError(f"unknown partition {key!r}: {partitions_def.name} {value!r} is not registered (registered: {shown})")
+
+
+def _example_value(partitions_def, instance) -> str:
+    if isinstance(partitions_def, TimeWindowPartitionsDefinition):
+        return _cadence(partitions_def)[1]
+    if isinstance(partitions_def, DynamicPartitionsDefinition):
+        known = sorted(instance.get_dynamic_partitions(partitions_def.name))
+        return known[0] if known else partitions_def.name
+    return "KEY"
+
+
+def partitions_for_key(partitions_defs, key: str, instance, now: datetime | None = None) -> list:
+    """The partitions definitions among `partitions_defs` that have `key` as of `now` (for `run --partition`
+    over a selection spanning several cadences); none -> the most telling ValueError (a period not ended
+    yet before an unknown key)."""
+    accepted, errors = [], []
+    for partitions_def in partitions_defs:
+        try:
+            validate_partition_key(partitions_def, key, instance, now)
+            accepted.append(partitions_def)
+        except ValueError as exc:
+            errors.append(str(exc))
+    if not accepted and errors:
+        raise ValueError(next((e for e in errors if "does not exist yet" in e), errors[0]))
+    return accepted
+
+
+def not_landed_yet(partition_keys: list, now: datetime | None = None) -> dict[str, str]:
+    """Every source's `landing.not_landed_yet` over `partition_keys`: the newest periods of landed files
+    still to arrive (partition key -> one-line reason naming the folder); each source ignores keys not its own."""
+    from edu_platform.sources import SOURCES, source_module
+
+    out: dict[str, str] = {}
+    for source in SOURCES:
+        landing = source_module(source, "landing")
+        if landing is not None and hasattr(landing, "not_landed_yet"):
+            out.update(landing.not_landed_yet(partition_keys, now=now))
+    return out
+
+
+# ------------------------------------------------------------------------------ operators (CLI)
+
+
+def _dimensions(partitions_def):
+    if isinstance(partitions_def, MultiPartitionsDefinition):
+        return [d.partitions_def for d in partitions_def.partitions_defs]
+    return [partitions_def]
+
+
+def dynamic_dimensions(defs) -> list[str]:
+    """Names of the dynamic partition dimensions the asset graph uses (e.g. `nanodegree`)."""
+    graph = defs.resolve_asset_graph()
+    names = set()
+    for key in graph.get_all_asset_keys():
+        partitions_def = graph.get(key).partitions_def
+        for dim in _dimensions(partitions_def) if partitions_def else []:
+            if isinstance(dim, DynamicPartitionsDefinition):
+                names.add(dim.name)
+    return sorted(names)
+
+
+def describe_partitions(defs, instance, now: datetime | None = None) -> list[str]:
+    """One line per cadence (first and newest partition) and per dynamic dimension (its registered values)."""
+    now = now or utc_now()
+    graph = defs.resolve_asset_graph()
+    windows: dict[str, tuple] = {}
+    for key in graph.get_all_asset_keys():
+        partitions_def = graph.get(key).partitions_def
+        for dim in _dimensions(partitions_def) if partitions_def else []:
+            if isinstance(dim, TimeWindowPartitionsDefinition):
+                with partition_loading_context(effective_dt=now):
+                    keys = dim.get_partition_keys()
+                label = f"{dim.cron_schedule} from {dim.start.date().isoformat()}"
+                windows[label] = (len(keys), keys[-1] if keys else None, _cadence(dim)[0].split(" keys")[0], dim)
+    lines = []
+    for label, (count, newest, cadence, dim) in sorted(windows.items()):
+        current = dim.get_next_partition_window(last_complete_window(dim, now).end, respect_bounds=False)
+        lines.append(
+            f"{cadence} partitions from {dim.start.date().isoformat()}: {count}, newest {newest or 'none yet'};"
+            f" the next, {current.start.strftime(dim.fmt)}, opens on {current.end.date().isoformat()}"
+        )
+    for name in dynamic_dimensions(defs):
+        values = sorted(instance.get_dynamic_partitions(name))
+        lines.append(f"{name}: {len(values)} registered: {', '.join(values) or 'none'}")
+    return lines
+
+
+def remove_dynamic_partition(defs, instance, dimension: str, value: str) -> str:
+    """Remove one value of a dynamic dimension (a nanodegree) from the instance; loaded rows are not touched."""
+    names = dynamic_dimensions(defs)
+    if dimension not in names:
+        raise ValueError(f"unknown partition dimension {dimension!r}: dynamic dimensions are {', '.join(names) or 'none'}")
+    known = instance.get_dynamic_partitions(dimension)
+    if value not in known:
+        raise ValueError(f"{dimension} {value!r} is not registered (registered: {', '.join(sorted(known)) or 'none'})")
+    instance.delete_dynamic_partition(dimension, value)
+    return (
+        f"removed {dimension} partition {value}: its runs and materializations stay in Dagster's history, rows it"
+        f" loaded stay in the warehouse (see the runbook to delete them)"
+    )

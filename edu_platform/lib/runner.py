@@ -25,7 +25,7 @@ from dagster import (
     TimeWindowPartitionsDefinition,
 )
 
-from edu_platform.lib.partitions import range_runs
+from edu_platform.lib.partitions import not_landed_yet, partitions_for_key, range_runs
 from edu_platform.lib.run_queue import LAUNCHED_BY_TAG, Follower, RunRequest, root_cause, run_queue_daemon, submit_runs
 from edu_platform.lib.warehouse import get_warehouse
 
@@ -182,6 +182,7 @@ def plan_runs(defs, selection: AssetSelection, instance: DagsterInstance, partit
     planned: list[tuple[RunRequest, set]] = []
     notes: list[str] = []
     partition_used = False
+    tried = []  # calendar: the partitions definitions --partition was tried on
     for job_name, keys in sorted(job_keys.items()):
         subset = keys & selected
         if not subset:
@@ -202,6 +203,7 @@ def plan_runs(defs, selection: AssetSelection, instance: DagsterInstance, partit
             request(job_name, {})
             continue
         if partition:
+            tried.append(partitions_def)
             if not _has_partition(partitions_def, partition, instance):
                 notes.append(f"{job_name}: no partition {partition!r}, skipped")
                 continue
@@ -210,6 +212,9 @@ def plan_runs(defs, selection: AssetSelection, instance: DagsterInstance, partit
             request(f"{job_name} [{partition}]", _partition_tags(key))
             continue
         todo = _partition_keys_to_run(partitions_def, subset, instance)
+        skipped = not_landed_yet(todo)  # the newest period of landed files still to arrive: a note, not a failure
+        notes += [f"not landed yet: {reason}" for reason in skipped.values()]
+        todo = [k for k in todo if str(k) not in skipped]
         if _single_run(graph, subset):
             # single-run backfill policy: one run per range (a stretch of weeks; months x nanodegrees)
             for r in range_runs(partitions_def, todo, instance):
@@ -222,6 +227,7 @@ def plan_runs(defs, selection: AssetSelection, instance: DagsterInstance, partit
             for key in todo:
                 request(f"{job_name} [{key}]", _partition_tags(key))
     if partition and not partition_used:
+        partitions_for_key(tried, partition, instance)  # calendar: raises naming the day it opens, or the key's shape
         raise ValueError(f"no selected job has a partition {partition!r}")
     return planned, notes
 

@@ -205,10 +205,11 @@ def test_landing_creates_a_live_looking_default_source(monkeypatch, tmp_path):
     monkeypatch.setenv("EDU_STATE_DIR", str(tmp_path))
     monkeypatch.setattr(settings, "DEFAULT_SOURCE_DB", db.database)
     message = landing.ensure_landed(today=dt.date(2026, 11, 25))
-    assert "2026-09-14" in message
-    assert settings.first_week() == "2026-09-14"  # ten weekly partitions, not every week since 2019
+    assert "2026-09-07" in message
+    assert settings.first_week() == "2026-09-07"  # ten weeks of history, not every week since 2019
+    # the history stops one week before the last complete week (16-22 November), left for --append-week
     last_call = db.scalar("select max(attempted_timestamp) from campaign")
-    assert dt.datetime(2026, 11, 16, tzinfo=dt.timezone.utc) < last_call < dt.datetime(2026, 11, 23, tzinfo=dt.timezone.utc)
+    assert dt.datetime(2026, 11, 9, tzinfo=dt.timezone.utc) < last_call < dt.datetime(2026, 11, 16, tzinfo=dt.timezone.utc)
     assert 200 < db.scalar("select count(*) from users") < 800
     assert landing.ensure_landed() is None  # already there
 

@@ -55,7 +55,8 @@ def test_content_is_realistic(tmp_path):
 
 def test_full_scale_size():
     assert len(generator.users(1.0)) == 50_000
-    assert generator.month_range(generator.DEFAULT_END_MONTH, generator.DEFAULT_MONTHS)[0] == "2024-11"
+    # the default range ends with the last complete month, whatever the day
+    assert generator.default_months(now=datetime(2026, 11, 15, tzinfo=timezone.utc))[0] == "2024-11"
     assert generator.DEFAULT_MONTHS >= 24 and len(generator.DEFAULT_NANODEGREES) >= 3
 
 

@@ -33,6 +33,7 @@ from typing import Union
 from psycopg2 import sql
 
 from edu_platform.defs.dost.settings import FIRST_MONDAY, source_warehouse
+from edu_platform.lib.partitions import last_complete_week, utc_now
 from edu_platform.lib.warehouse import Warehouse
 
 SEED = 20200106
@@ -401,7 +402,10 @@ def generate(
     start: str = FIRST_MONDAY,
     log=None,
 ) -> dict:
-    """(Re)create the source database's tables with `weeks` weeks of activity from the Monday `start`."""
+    """(Re)create the source database's tables with `weeks` weeks of activity from the Monday `start`.
+
+    `start` defaults to FIRST_MONDAY, a fixed history (the benchmark's); the command line's default instead
+    ends the history with the last complete week."""
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     if weeks < 1:
@@ -447,9 +451,28 @@ def generate(
     return counts(db)
 
 
-def append_week(target: Union[Warehouse, str, None] = None, weeks: int = 1, log=None) -> dict:
-    """Add the next week(s) of activity: new users and enrollments, new calls, late corrections to older calls."""
+def next_week(target: Union[Warehouse, str, None] = None) -> tuple[dt.date, dt.date]:
+    """(first day, day after the last) of the week `append_week` would add next."""
+    first = _target(target).scalar(f"select (as_of at time zone 'UTC')::date from {HIDDEN}.meta")
+    return first, first + dt.timedelta(days=7)
+
+
+def append_week(target: Union[Warehouse, str, None] = None, weeks: int = 1, log=None, now: dt.datetime | None = None) -> dict:
+    """Add the next week(s) of activity: new users and enrollments, new calls, late corrections to older calls.
+
+    A synthetic source never writes the future: a week is added only once it has ended (by `now`, default
+    the platform clock); otherwise nothing is added and the error says which week and when it ends."""
     db = _target(target)
+    if db.scalar(f"select to_regclass('{HIDDEN}.meta') is null"):
+        raise ValueError(f"{db.database}: no {HIDDEN}.meta, not a database made by `generate dost`")
+    first, end = next_week(db)
+    end = end + dt.timedelta(weeks=weeks - 1)
+    now = now or utc_now()
+    if dt.datetime.combine(end, dt.time(0), dt.timezone.utc) > now:
+        raise ValueError(
+            f"the next week of {db.database} ({first} to {end - dt.timedelta(days=1)}) has not ended yet:"
+            f" it ends on {end} 00:00 UTC; nothing appended"
+        )
     added: dict = {}
     with closing(db.connect(autocommit=False)) as conn:
         _session(conn)
@@ -521,11 +544,22 @@ def source_exists(target: Union[Warehouse, str, None] = None) -> bool:
 
 def add_arguments(parser) -> None:
     parser.add_argument("--scale", type=float, default=DEFAULT_SCALE, help="1.0 = ~120,000 users, >10 M calls over 208 weeks")
-    parser.add_argument("--weeks", type=int, default=DEFAULT_WEEKS, help="weeks of history from --start")
-    parser.add_argument("--start", default=FIRST_MONDAY, help="first Monday of the history (YYYY-MM-DD)")
+    parser.add_argument("--weeks", type=int, default=DEFAULT_WEEKS, help="weeks of history")
+    parser.add_argument(
+        "--start", default=None,
+        help="first Monday of the history (YYYY-MM-DD); default: the --weeks weeks ending with the last complete week",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--append-week", action="store_true", help="add the next week to an existing source database")
+    parser.add_argument(
+        "--append-week", action="store_true",
+        help="add the next week to an existing source database, once that week has ended (else exit 2 saying when it ends)",
+    )
     parser.add_argument("--url", default=None, help="target database (default: DOST_SOURCE_URL, else edu_dost_source on the warehouse server)")
+
+
+def default_start(weeks: int, now: dt.datetime | None = None) -> dt.date:
+    """The first Monday of `weeks` weeks ending with the last complete week (by the platform clock)."""
+    return last_complete_week(now) + dt.timedelta(weeks=1) - dt.timedelta(weeks=weeks)
 
 
 def generate_from_args(args) -> str:
@@ -533,7 +567,8 @@ def generate_from_args(args) -> str:
     if args.append_week:
         out = append_week(args.url)
     else:
-        out = generate(args.url, scale=args.scale, weeks=args.weeks, seed=args.seed, start=args.start)
+        start = args.start or default_start(args.weeks).isoformat()
+        out = generate(args.url, scale=args.scale, weeks=args.weeks, seed=args.seed, start=start)
     db = _target(args.url)
     text = ", ".join(f"{k}: {v:,}" if isinstance(v, int) else f"{k}: {v}" for k, v in out.items())
     return f"{db.database}: {text} ({time.perf_counter() - began:.1f}s)"

@@ -15,7 +15,7 @@ of texts carries personal data (an e-mail address, a signature) the way real exp
 
 import csv
 import zlib
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable
 
@@ -30,14 +30,17 @@ from edu_platform.defs.udacity.settings import (
     parse_month,
     validate_nanodegree,
 )
+from edu_platform.lib.partitions import last_complete_month
 
 SEED = 20260801
 FULL_USERS = 50_000
-DEFAULT_END_MONTH = "2026-10"
-DEFAULT_MONTHS = 24
+DEFAULT_MONTHS = 24  # the default range: this many months, ending with the last complete month
+# Learners sign up over these 30 months; a learner comes back for another round one signup window after
+# the last, so every month, however far from these dates, has a steady population of active learners.
 SIGNUP_START = np.datetime64("2024-05-01")
 SIGNUP_END = np.datetime64("2026-10-31")
-UPDATED_AT = "2026-11-01T00:00:00Z"
+RETURN_AFTER_SECONDS = int((SIGNUP_END - SIGNUP_START).astype(int)) * 86_400
+CATALOGUE_UPDATED_AT = "2024-05-01T00:00:00Z"  # when the catalogue rows were last edited
 
 FIRST_NAMES = np.array([
     "Amara", "Bjorn", "Chiara", "Dmitri", "Esperanza", "Farida", "Gustavo", "Hiroshi", "Ingrid", "Jovana",
@@ -156,7 +159,7 @@ def users(scale: float, seed: int = SEED) -> pd.DataFrame:
         "email": email.values,
         "country": _pick(rng, COUNTRIES, n, COUNTRY_P),
         "signup_date": np.datetime_as_string(signup, unit="D"),
-        "updated_at": UPDATED_AT,
+        "updated_at": np.char.add(np.datetime_as_string(signup, unit="D").astype(str), "T00:00:00Z"),
     })
 
 
@@ -191,11 +194,11 @@ def catalogue(nanodegree: str, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataF
     projects, videos = [], []
     for s, title in enumerate(titles, start=1):
         section_id = f"{nanodegree}-s{s:02d}"
-        projects.append((f"{nanodegree}-p{s:02d}", nanodegree, section_id, title, f"{title} Project", int(rng.integers(1, 4)), UPDATED_AT))
+        projects.append((f"{nanodegree}-p{s:02d}", nanodegree, section_id, title, f"{title} Project", int(rng.integers(1, 4)), CATALOGUE_UPDATED_AT))
         for v in range(1, int(rng.integers(5, 11)) + 1):
             videos.append((
                 f"{section_id}-v{v:02d}", nanodegree, section_id, title, f"{title}: Lesson {v}", v,
-                int(rng.integers(120, 900)), UPDATED_AT,
+                int(rng.integers(120, 900)), CATALOGUE_UPDATED_AT,
             ))
     return (
         pd.DataFrame(projects, columns=DIM_FILES["projects_dim"][2]),
@@ -218,13 +221,16 @@ def month_facts(nanodegree: str, month: str, scale: float, seed: int = SEED) -> 
 
     month_start = np.datetime64(f"{year:04d}-{mon:02d}-01", "s").astype(np.int64)
     month_end = (np.datetime64(f"{year:04d}-{mon:02d}", "M") + 1).astype("datetime64[s]").astype(np.int64)
-    lo = np.maximum(enrol["start"], month_start)
-    hi = np.minimum(enrol["end"], month_end)
+    # the learner's latest round that started before the month ends (round 0 until a signup window has passed)
+    shift = np.maximum(0, (month_end - 1 - enrol["start"]) // RETURN_AFTER_SECONDS) * RETURN_AFTER_SECONDS
+    start, end = enrol["start"] + shift, enrol["end"] + shift
+    lo = np.maximum(start, month_start)
+    hi = np.minimum(end, month_end)
     active = np.flatnonzero(enrol["enrolled"] & (hi - lo > 3_600))
     lo, hi = lo[active], hi[active]
-    last_month = enrol["end"][active] <= month_end  # the learner leaves this month
+    last_month = end[active] <= month_end  # the learner leaves this month
     satisfaction = np.clip(enrol["satisfaction"][active] - 0.25 * last_month, 0, 1)
-    months_in = ((month_start - enrol["start"][active]) // (30 * 86_400)).clip(0)
+    months_in = ((month_start - start[active]) // (30 * 86_400)).clip(0)
     base_video = enrol["progress"][active] + months_in * 6
     n_videos = len(videos)
     section_of_video = videos.section_id.values
@@ -433,7 +439,8 @@ def generate(
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     nanodegrees = [validate_nanodegree(nd) for nd in nanodegrees]
-    months = list(months) if months is not None else month_range(DEFAULT_END_MONTH, DEFAULT_MONTHS)
+    months = list(months) if months is not None else default_months()
+    refuse_future(months)
     counts = write_dimensions(out_dir, nanodegrees, scale, seed)
     for nd in nanodegrees:
         for month in months:
@@ -443,18 +450,34 @@ def generate(
     return counts
 
 
+def default_months(months: int = DEFAULT_MONTHS, now: datetime | None = None) -> list[str]:
+    """`months` months ending with the last complete month (by the platform clock)."""
+    return month_range(last_complete_month(now), months)
+
+
+def refuse_future(months: Iterable[str], now: datetime | None = None) -> None:
+    """A synthetic source never writes the future: a month is landed only once it has ended."""
+    last = last_complete_month(now)
+    for month in months:
+        year, mon = parse_month(month)
+        if f"{year:04d}-{mon:02d}" > last:
+            ends = f"{year + mon // 12:04d}-{mon % 12 + 1:02d}-01"
+            raise ValueError(f"month {year:04d}-{mon:02d} has not ended yet: it ends on {ends} 00:00 UTC; nothing written")
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("--scale", type=float, default=0.01, help="1.0 = 50,000 users")
     parser.add_argument("--out", required=True, help="landing root (folders <nanodegree>/<YYYY>/<MM>/ are written in it)")
-    parser.add_argument("--month", help="only this month (YYYY-MM); default: the 24 months up to " + DEFAULT_END_MONTH)
+    parser.add_argument("--month", help="only this month (YYYY-MM), once it has ended; default: the --months months ending with the last complete month")
     parser.add_argument("--months", type=int, default=DEFAULT_MONTHS, help="how many months, ending at --end-month")
-    parser.add_argument("--end-month", default=DEFAULT_END_MONTH)
+    parser.add_argument("--end-month", default=None, help="last month (YYYY-MM); default: the last complete month")
     parser.add_argument("--nanodegree", action="append", help="only this nanodegree (repeatable; a new name adds one)")
     parser.add_argument("--seed", type=int, default=SEED)
 
 
 def generate_from_args(args) -> str:
-    months = [args.month] if args.month else month_range(args.end_month, args.months)
+    months = [args.month] if args.month else month_range(args.end_month or last_complete_month(), args.months)
+    refuse_future(months)
     nanodegrees = args.nanodegree or list(DEFAULT_NANODEGREES)
     counts = generate(args.out, scale=args.scale, nanodegrees=nanodegrees, months=months, seed=args.seed)
     return ", ".join(f"{name}: {n:,}" for name, n in counts.items())

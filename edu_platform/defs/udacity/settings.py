@@ -4,7 +4,6 @@ import os
 import re
 
 from edu_platform.lib.checks import TableContract
-from edu_platform.lib.partitions import start_date_from_env
 from edu_platform.lib.settings import landing_dir
 from edu_platform.lib.warehouse import safe_identifier
 
@@ -13,9 +12,12 @@ CADENCE = "monthly"
 DIMENSION = "nanodegree"  # the dynamic partition dimension (and the folder level under the root)
 DIMENSION_FOLDER = "dimensional_tables"
 
-# The first partition month. The default landing (make run) starts here; for a longer history (the
-# generator's full scale covers 24 months) set UDACITY_START_MONTH to the first landed month.
+# The first partition month when nothing says otherwise (UDACITY_START_MONTH, the earliest month folder
+# under UDACITY_SOURCE, the month the default landing started at): a fixed month, so every process that
+# loads the definitions sees the same partitions. It is a start, never "now".
 DEFAULT_START_MONTH = "2026-08"
+# how many months `make run`'s default landing starts with, ending at the last complete month
+DEFAULT_LANDED_MONTHS = 3
 DEFAULT_SCALE = 0.01
 DEFAULT_NANODEGREES = ("data_science", "data_engineering", "machine_learning")
 
@@ -104,9 +106,42 @@ def configured() -> bool:
     return bool(os.environ.get("UDACITY_SOURCE"))
 
 
+def landed_start_month_file():
+    """Where `make run`'s default landing records the month it started at (the first partition month)."""
+    return landing_dir(SOURCE) / "start_month"
+
+
+def earliest_landed_month(root: str) -> str | None:
+    """The earliest `<nanodegree>/<YYYY>/<MM>` folder holding a fact file under `root` (valid names only), as YYYY-MM."""
+    import fsspec
+
+    try:
+        fs, base = fsspec.core.url_to_fs(root)
+        files = fs.glob(f"{base.rstrip('/')}/*/[0-9][0-9][0-9][0-9]/[0-9][0-9]/*.csv")
+    except (OSError, ValueError):
+        return None
+    months = []
+    for path in files:
+        nanodegree, year, mon, name = path.split("/")[-4:]
+        try:
+            validate_nanodegree(nanodegree)
+        except ValueError:
+            continue
+        if nanodegree != DIMENSION_FOLDER and name[:-4] in FACT_FILES and 1 <= int(mon) <= 12:
+            months.append(f"{year}-{mon}")
+    return min(months) if months else None
+
+
 def start_month() -> str:
-    """First partition month as YYYY-MM-01 (UDACITY_START_MONTH accepts YYYY-MM or YYYY-MM-01)."""
-    year, month = parse_month(start_date_from_env("UDACITY_START_MONTH", DEFAULT_START_MONTH))
+    """First partition month as YYYY-MM-01: UDACITY_START_MONTH (YYYY-MM or YYYY-MM-01); else, for
+    UDACITY_SOURCE, its earliest month folder; else the month the default landing started at; else
+    DEFAULT_START_MONTH."""
+    value = os.environ.get("UDACITY_START_MONTH")
+    if not value and configured():
+        value = earliest_landed_month(source_url())
+    if not value and not configured() and landed_start_month_file().exists():
+        value = landed_start_month_file().read_text().strip()
+    year, month = parse_month(value or DEFAULT_START_MONTH)
     return f"{year:04d}-{month:02d}-01"
 
 
