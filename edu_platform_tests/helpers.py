@@ -85,3 +85,26 @@ def table_hashes(wh, schemas=("bronze", "silver", "gold")) -> dict[str, tuple[in
         )[0]
         out[f"{schema}.{table}"] = (count, digest)
     return out
+
+
+def cli_environment(home, warehouse, storage, **extra) -> dict:
+    """The environment of an `edu-platform` process on a warehouse and a Dagster instance of its own
+    (instance home, storage, artifacts, compute logs, state and dlt dirs all under `home`)."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    home = Path(home)
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(Path(__file__).resolve().parents[1] / "dagster.yaml", home / "dagster.yaml")
+    return {
+        **os.environ,
+        "EDU_WAREHOUSE_URL": warehouse.libpq_url(),
+        "EDU_DAGSTER_STORAGE_URL": storage.sqlalchemy_url(),
+        "DAGSTER_HOME": str(home),
+        "EDU_DAGSTER_ARTIFACTS_DIR": str(home / "artifacts"),
+        "EDU_DAGSTER_COMPUTE_LOGS_DIR": str(home / "logs"),
+        "EDU_STATE_DIR": str(home / "state"),
+        "EDU_DLT_PIPELINES_DIR": str(home / "dlt"),
+        **extra,
+    }

@@ -12,13 +12,14 @@ import uuid
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, SkipReason, build_schedule_context, instance_for_test
+from dagster import DagsterInstance, build_schedule_context, instance_for_test
 
 from edu_platform.defs.dost import generator as dost_generator
 from edu_platform.defs.udacity import generator as udacity_generator
 from edu_platform.defs.udacity import landing as udacity_landing
 from edu_platform.lib import partitions
 from edu_platform_tests.conftest import make_database
+from edu_platform_tests.helpers import cli_environment
 
 CLI = str(Path(sys.executable).with_name("edu-platform"))
 UTC = dt.timezone.utc
@@ -265,22 +266,10 @@ def test_monthly_schedule_waits_for_the_complete_folder(course_root):
 
 def _cli_env(tmp_path: Path, now: str) -> dict:
     """A command-line environment of the test's own (warehouse, Dagster storage and home, state) at `now`."""
-    import shutil
-
-    root = Path(__file__).resolve().parents[2]
     tag = uuid.uuid4().hex[:6]
     warehouse, storage = make_database(f"cal_wh_{tag}"), make_database(f"cal_dagster_{tag}")
-    home = tmp_path / "dagster_home"
-    home.mkdir(exist_ok=True)
-    shutil.copy(root / "dagster.yaml", home / "dagster.yaml")
     return {
-        **os.environ,
-        "EDU_NOW": now,
-        "EDU_WAREHOUSE_URL": warehouse.libpq_url(),
-        "EDU_DAGSTER_STORAGE_URL": storage.sqlalchemy_url(),
-        "DAGSTER_HOME": str(home),
-        "EDU_DAGSTER_ARTIFACTS_DIR": str(home / "artifacts"),
-        "EDU_DAGSTER_COMPUTE_LOGS_DIR": str(home / "logs"),
+        **cli_environment(tmp_path / "dagster_home", warehouse, storage, EDU_NOW=now),
         "EDU_DLT_PIPELINES_DIR": str(tmp_path / "dlt"),
         "EDU_STATE_DIR": str(tmp_path / "state"),
     }

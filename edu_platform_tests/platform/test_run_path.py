@@ -16,7 +16,7 @@ from edu_platform.defs.dost.generator import generate as generate_dost
 from edu_platform.defs.oulad.generator import generate as generate_oulad
 from edu_platform.defs.udacity.generator import generate as generate_udacity
 from edu_platform_tests.conftest import make_database
-from edu_platform_tests.helpers import table_hashes
+from edu_platform_tests.helpers import cli_environment, table_hashes
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).with_name("edu-platform"))
@@ -50,24 +50,14 @@ def sources(tmp_path_factory):
 def _env(tmp: Path, name: str, sources, **override) -> tuple[dict, object]:
     """The environment of a CLI run on a warehouse and a Dagster instance of its own."""
     warehouse, storage = make_database(f"{name}_wh"), make_database(f"{name}_dg")
-    home = tmp / name
-    home.mkdir()
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
-    env = {
-        **os.environ,
-        "EDU_WAREHOUSE_URL": warehouse.libpq_url(),
-        "EDU_DAGSTER_STORAGE_URL": storage.sqlalchemy_url(),
-        "DAGSTER_HOME": str(home),
-        "EDU_DAGSTER_ARTIFACTS_DIR": str(home / "artifacts"),
-        "EDU_DAGSTER_COMPUTE_LOGS_DIR": str(home / "logs"),
-        "EDU_STATE_DIR": str(home / "state"),
-        "EDU_DLT_PIPELINES_DIR": str(home / "dlt"),
-        "OULAD_SOURCE": str(sources["root"] / "oulad"),
-        "DOST_SOURCE_URL": sources["dost"].libpq_url(),
-        "DOST_FIRST_WEEK": DOST_START,
-        "UDACITY_SOURCE": str(sources["root"] / "udacity"),
-        "UDACITY_START_MONTH": UDACITY_MONTH,
-    }
+    env = cli_environment(
+        tmp / name, warehouse, storage,
+        OULAD_SOURCE=str(sources["root"] / "oulad"),
+        DOST_SOURCE_URL=sources["dost"].libpq_url(),
+        DOST_FIRST_WEEK=DOST_START,
+        UDACITY_SOURCE=str(sources["root"] / "udacity"),
+        UDACITY_START_MONTH=UDACITY_MONTH,
+    )
     env.update(override)
     return env, warehouse
 

@@ -3,7 +3,6 @@ worker), then run again through the same PostgreSQL-backed Dagster instance: the
 pool slots freed), the new run is not blocked by it, and bronze ends up complete."""
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from edu_platform.defs.oulad.generator import generate
 from edu_platform_tests.conftest import make_database
+from edu_platform_tests.helpers import cli_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).with_name("edu-platform"))
@@ -20,20 +20,7 @@ CLI = str(Path(sys.executable).with_name("edu-platform"))
 def test_killed_cli_run_releases_its_slots_and_rerun_completes(tmp_path):
     counts = generate(tmp_path / "oulad", scale=0.02)
     warehouse, storage = make_database("cli_kill_wh"), make_database("cli_kill_dagster")
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
-    env = {
-        **os.environ,
-        "EDU_WAREHOUSE_URL": warehouse.libpq_url(),
-        "EDU_DAGSTER_STORAGE_URL": storage.sqlalchemy_url(),
-        "DAGSTER_HOME": str(home),
-        "EDU_DAGSTER_ARTIFACTS_DIR": str(home / "artifacts"),
-        "EDU_DAGSTER_COMPUTE_LOGS_DIR": str(home / "logs"),
-        "OULAD_SOURCE": str(tmp_path / "oulad"),
-        "EDU_DLT_PIPELINES_DIR": str(tmp_path / "dlt"),
-        "EDU_STATE_DIR": str(tmp_path / "state"),
-    }
+    env = cli_environment(tmp_path / "dagster_home", warehouse, storage, OULAD_SOURCE=str(tmp_path / "oulad"))
     args = [CLI, "run", "--select", "group:oulad_bronze"]
     child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 240
@@ -44,7 +31,7 @@ def test_killed_cli_run_releases_its_slots_and_rerun_completes(tmp_path):
             (warehouse.database,),
         )
         if active:
-            daemon_pid = int((tmp_path / "state" / "daemon" / "daemon.pid").read_text().split()[0])
+            daemon_pid = int((tmp_path / "dagster_home" / "state" / "daemon" / "daemon.pid").read_text().split()[0])
             os.killpg(child.pid, signal.SIGKILL)
             os.killpg(daemon_pid, signal.SIGKILL)  # the daemon, its code server and the run worker
             child.wait()

@@ -24,7 +24,6 @@ from edu_platform.lib.alerting import (
     Alert,
     asset_url,
     check_alert_id,
-    configured_channels,
     notify,
     redact,
     run_failure_alert_id,
@@ -173,12 +172,17 @@ def parse_cursor(raw: Optional[str]) -> Optional[int]:
     description="Sends one alert per failed asset check (webhook, e-mail, ops.alert_log).",
 )
 def asset_check_alert_sensor(context: SensorEvaluationContext):
-    alerts, cursor = failed_check_alerts(context.instance, parse_cursor(context.cursor))
+    return _alert_tick(context, failed_check_alerts, "failed check(s)")
+
+
+def _alert_tick(context: SensorEvaluationContext, scan, what: str) -> SkipReason:
+    """One tick: alerts after the cursor, logged durably and delivered, then the cursor moves on."""
+    alerts, cursor = scan(context.instance, parse_cursor(context.cursor))
     new_ids, report = notify(alerts, logger=context.log)  # raises (cursor kept) if the log cannot be written
     if cursor is not None:
         context.update_cursor(str(cursor))
     summary = (
-        f"{len(alerts)} failed check(s), {len(new_ids)} new alert(s); deliveries: {report.sent} sent,"
+        f"{len(alerts)} {what}, {len(new_ids)} new alert(s); deliveries: {report.sent} sent,"
         f" {report.failed} failed, {report.deferred} waiting, {len(report.gave_up)} given up"
     )
     context.log.info(summary)
@@ -221,13 +225,4 @@ def run_failure_alert(instance: DagsterInstance, record, run) -> Optional[Alert]
     ),
 )
 def run_failure_alert_sensor(context: SensorEvaluationContext):
-    alerts, cursor = failed_run_alerts(context.instance, parse_cursor(context.cursor))
-    new_ids, report = notify(alerts, logger=context.log)  # raises (cursor kept) if the log cannot be written
-    if cursor is not None:
-        context.update_cursor(str(cursor))
-    summary = (
-        f"{len(alerts)} failed run(s), {len(new_ids)} new alert(s); deliveries: {report.sent} sent,"
-        f" {report.failed} failed, {report.deferred} waiting, {len(report.gave_up)} given up"
-    )
-    context.log.info(summary)
-    return SkipReason(summary)
+    return _alert_tick(context, failed_run_alerts, "failed run(s)")
