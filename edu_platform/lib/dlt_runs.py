@@ -11,7 +11,7 @@ from psycopg2 import sql
 
 from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, bronze_pipeline, bronze_table
 from edu_platform.lib.landed_files import LandedFileError, quoted_prefix
-from edu_platform.lib.warehouse import get_warehouse
+from edu_platform.lib.warehouse import warehouse_as
 
 # psycopg2's COPY error: "<message>\nCONTEXT:  COPY <table>, line <n>[, column <c>]: "<text>""
 _COPY_ERROR = re.compile(
@@ -65,9 +65,14 @@ def with_row_counts(event, source_name: str, dlt_source, context: AssetExecution
     if disposition == "replace" and loaded is not None:
         total = int(loaded)
     else:
-        with get_warehouse().cursor() as cur:
-            cur.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(BRONZE_SCHEMA, bronze_table(source_name, table))))
-            total = int(cur.fetchone()[0])
+        relation = f"{BRONZE_SCHEMA}.{bronze_table(source_name, table)}"
+        with warehouse_as("loader").cursor() as cur:
+            cur.execute("select to_regclass(%s) is not null", (relation,))
+            if cur.fetchone()[0]:  # a header-only file on a first load creates no table
+                cur.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(BRONZE_SCHEMA, bronze_table(source_name, table))))
+                total = int(cur.fetchone()[0])
+            else:
+                total = 0
     counts = {"dagster/row_count": total, "rows_loaded": int(loaded) if loaded is not None else (total if disposition == "replace" else 0)}
     if context.has_partition_key or context.has_partition_key_range:
         counts["dagster/partition_row_count"] = counts["rows_loaded"]

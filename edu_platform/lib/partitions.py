@@ -58,6 +58,7 @@ def _follow_edu_now() -> None:
         import dagster._time
 
         dagster._time._mockable_get_current_datetime = utc_now
+        dagster._time._mockable_get_current_timestamp = lambda: utc_now().timestamp()
 
 
 _follow_edu_now()

@@ -162,9 +162,25 @@ def run_queue_daemon(instance: DagsterInstance, log=print) -> Iterator[None]:
                 if pid and _alive(pid) and not _runs_in_flight(instance):
                     _stop_daemon(pid, log)
                     pid_file.unlink(missing_ok=True)
+                    # its last heartbeat must not pass for a live daemon in the next CLI's check
+                    instance.wipe_daemon_heartbeats()
                 fcntl.flock(users, fcntl.LOCK_UN)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def ensure_daemon(instance: DagsterInstance, log=print) -> None:
+    """While runs wait in the queue: start a daemon if none is alive (the one relied on went away)."""
+    folder = _daemon_dir()
+    with open(folder / "daemon.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            pid = _read_pid(folder / "daemon.pid")
+            if not (pid and _alive(pid)) and not _fresh_heartbeat(instance):
+                log("no Dagster daemon is dequeuing runs")
+                _start_daemon(instance, log)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _runs_in_flight(instance: DagsterInstance) -> bool:
@@ -277,6 +293,9 @@ class Follower:
         self.labels[run_id] = label
         self.cursors[run_id] = None
         self.log(f"[{label}] queued as run {run_id}")
+
+    def queued(self) -> bool:
+        return any(self.status.get(r) in (None, DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED) for r in self.unfinished())
 
     def unfinished(self) -> list[str]:
         return [r for r in self.labels if self.status.get(r) not in FINISHED]

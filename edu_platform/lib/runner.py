@@ -26,13 +26,15 @@ from dagster import (
 )
 
 from edu_platform.lib.partitions import not_landed_yet, partitions_for_key, range_runs
-from edu_platform.lib.run_queue import LAUNCHED_BY_TAG, Follower, RunRequest, root_cause, run_queue_daemon, submit_runs
+from edu_platform.lib.run_queue import LAUNCHED_BY_TAG, Follower, RunRequest, ensure_daemon, root_cause, run_queue_daemon, submit_runs
 from edu_platform.lib.warehouse import get_warehouse
 
 PARTITION_TAG = "dagster/partition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 CANCEL_WAIT_SECONDS = 60
+PIPELINE_TAG_NAME = "edu_platform/pipeline"
+DAEMON_CHECK_SECONDS = 60  # how often runs waiting in the queue make sure a daemon is there to dequeue them
 
 
 @dataclass
@@ -178,6 +180,7 @@ def plan_runs(defs, selection: AssetSelection, instance: DagsterInstance, partit
     if outside:
         raise ValueError(f"no job materializes {sorted(k.to_user_string() for k in outside)}")
     upstream = _upstream_jobs(defs, graph, job_keys)
+    shared_jobs = {j for j in job_keys if defs.resolve_job_def(j).tags.get(PIPELINE_TAG_NAME) == "shared"}
     base_tags = {LAUNCHED_BY_TAG: "cli", "edu_platform/cli_user": _user()}
     planned: list[tuple[RunRequest, set]] = []
     notes: list[str] = []
@@ -193,6 +196,8 @@ def plan_runs(defs, selection: AssetSelection, instance: DagsterInstance, partit
             checks = [(c.asset_key.path, c.name) for c in sorted(graph.asset_check_keys, key=str) if c.asset_key in subset]
         partitions_def = defs.resolve_job_def(job_name).partitions_def
         waits = {j for j in upstream.get(job_name, set()) if j != job_name}
+        if job_name not in shared_jobs:  # the sources' tests join on the shared calendar: it is built first
+            waits |= shared_jobs
 
         def request(label, tags):
             planned.append((RunRequest(job_name, label, {**base_tags, **tags}, asset_keys, checks), waits))
@@ -312,6 +317,7 @@ def run_selection(
     previous = {s: signal.signal(s, _raise_interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     pending = list(planned)
     submitted: dict[str, list[str]] = defaultdict(list)  # job -> run ids
+    last_daemon_check = time.time()
     try:
         with run_queue_daemon(instance, log):
             try:
@@ -327,6 +333,9 @@ def run_selection(
                             submitted[req.job_name].append(run_id)
                             pending.remove((req, waits))
                     follower.poll()
+                    if time.time() - last_daemon_check > DAEMON_CHECK_SECONDS and follower.queued():
+                        ensure_daemon(instance, log)
+                        last_daemon_check = time.time()
                     time.sleep(poll_seconds)
             except _Interrupted as interrupted:
                 pending.clear()
