@@ -127,10 +127,12 @@ def _spoil_dost(env, tmp: Path) -> dict:
 
 
 def _spoil_udacity(env, tmp: Path) -> dict:
+    """A landed month whose video log has a row with one field too many: the load fails naming file and line."""
     folder = tmp / "udacity_spoiled"
     shutil.copytree(env["UDACITY_SOURCE"], folder)
-    month = next(folder.glob(f"*/{UDACITY_MONTH[:4]}/{UDACITY_MONTH[5:]}"))
-    (month / "video_log.csv").unlink()
+    video_log = next(folder.glob(f"*/{UDACITY_MONTH[:4]}/{UDACITY_MONTH[5:]}/video_log.csv"))
+    lines = video_log.read_text().splitlines()
+    video_log.write_text("\n".join(lines + [lines[-1] + ",extra"]) + "\n")
     return {"UDACITY_SOURCE": str(folder)}
 
 
@@ -209,10 +211,13 @@ def test_one_asset_of_every_group_selected_alone_succeeds(clean_run, monkeypatch
             planned, _ = plan_runs(defs, AssetSelection.assets(key), instance, partition=None)
             assert planned and all(r.asset_keys == [key.path] for r, _ in planned), group
             partitions_def = graph.get(key).partitions_def
-            partition = partitions_def.get_last_partition_key(dynamic_partitions_store=instance) if partitions_def else None
-            if partitions_def is not None and partition is None:  # the nanodegrees are registered by the CLI's instance
-                instance.add_dynamic_partitions("nanodegree", ["data_science"])
-                partition = partitions_def.get_last_partition_key(dynamic_partitions_store=instance)
+            partition = None
+            if partitions_def is not None:
+                if hasattr(partitions_def, "partitions_defs"):  # month x nanodegree: register the seeded nanodegree
+                    instance.add_dynamic_partitions("nanodegree", ["data_science"])
+                    partition = partitions_def.get_partition_keys(dynamic_partitions_store=instance)[-1]
+                else:
+                    partition = partitions_def.get_last_partition_key()
             result = materialize_selection(AssetSelection.assets(key), instance=instance, partition_key=partition)
             assert result.success, (group, key, step_errors(result))
             assert {asset for asset, _ in check_results(result)} <= {key.to_user_string()}, group
@@ -250,7 +255,7 @@ def test_ctrl_c_cancels_the_runs_and_their_dbt(sources, tmp_path):
     child.send_signal(signal.SIGINT)
     output = child.communicate(timeout=300)[0]
     assert child.returncode == 130, output[-3000:]
-    assert "cancelling (SIGINT received)" in output and "run cancelled" in output, output[-3000:]
+    assert "cancelling (SIGINT received)" in output and "interrupted (SIGINT)" in output, output[-3000:]
     time.sleep(10)
     assert _dbt_processes_of(warehouse.database) == []
 
