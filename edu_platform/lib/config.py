@@ -242,27 +242,25 @@ class PiiConfig(ConfigurableResource):
     salt: Optional[str] = Field(default=None, description="EDU_PII_SALT")
 
 
-_RESOURCE_FIELDS: dict[str, tuple[type, dict[str, str]]] = {
-    "warehouse_config": (WarehouseConfig, {
-        "url": "EDU_WAREHOUSE_URL", "dagster_storage_url": "EDU_DAGSTER_STORAGE_URL", "run_as_roles": "EDU_RUN_AS_ROLES",
-        "loader_password": "EDU_LOADER_PASSWORD", "transformer_password": "EDU_TRANSFORMER_PASSWORD",
-        "bi_reader_password": "EDU_BI_READER_PASSWORD"}),
-    "oulad_source_config": (OuladSourceConfig, {"location": "OULAD_SOURCE", "synthetic_scale": "EDU_OULAD_SCALE"}),
-    "dost_source_config": (DostSourceConfig, {
-        "url": "DOST_SOURCE_URL", "first_week": "DOST_FIRST_WEEK", "updated_at_lag_hours": "DOST_UPDATED_AT_LAG_HOURS",
-        "sql_backend": "DOST_SQL_BACKEND"}),
-    "udacity_source_config": (UdacitySourceConfig, {"location": "UDACITY_SOURCE", "start_month": "UDACITY_START_MONTH"}),
-    "alert_channels_config": (AlertChannelsConfig, {
-        "webhook_url": "EDU_ALERT_WEBHOOK_URL", "smtp_host": "EDU_ALERT_SMTP_HOST", "smtp_port": "EDU_ALERT_SMTP_PORT",
-        "smtp_to": "EDU_ALERT_SMTP_TO", "smtp_password": "EDU_ALERT_SMTP_PASSWORD", "ui_url": "EDU_DAGSTER_UI_URL"}),
-    "pii_config": (PiiConfig, {"salt": "EDU_PII_SALT"}),
+# each resource field's description starts with the variable that feeds it
+_RESOURCES: dict[str, type] = {
+    "warehouse_config": WarehouseConfig,
+    "oulad_source_config": OuladSourceConfig,
+    "dost_source_config": DostSourceConfig,
+    "udacity_source_config": UdacitySourceConfig,
+    "alert_channels_config": AlertChannelsConfig,
+    "pii_config": PiiConfig,
 }
+
+
+def _variable_of(field) -> str:
+    return field.description.split(";")[0].strip()
 
 
 def config_resources() -> dict[str, ConfigurableResource]:
     """The settings as Dagster resources (after check_environment: every value already parses)."""
     out = {}
-    for key, (cls, fields) in _RESOURCE_FIELDS.items():
-        values = {attr: _value(name) for attr, name in fields.items()}
+    for key, cls in _RESOURCES.items():
+        values = {attr: _value(_variable_of(field)) for attr, field in cls.model_fields.items()}
         out[key] = cls(**{attr: value for attr, value in values.items() if value is not None})
     return out
