@@ -64,7 +64,7 @@ def _daemon_dir() -> Path:
     return path
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -121,7 +121,7 @@ def _stop_daemon(pid: int, log, timeout: float = 30.0) -> None:
     except ProcessLookupError:
         return
     deadline = time.time() + timeout
-    while _alive(pid) and time.time() < deadline:
+    while pid_alive(pid) and time.time() < deadline:
         time.sleep(0.2)
     try:
         os.killpg(pid, signal.SIGKILL)  # the code server and anything it left behind
@@ -142,7 +142,7 @@ def run_queue_daemon(instance: DagsterInstance, log=print) -> Iterator[None]:
         try:
             fcntl.flock(users, fcntl.LOCK_SH)
             pid = _read_pid(pid_file)
-            if not (pid and _alive(pid)):
+            if not (pid and pid_alive(pid)):
                 pid_file.unlink(missing_ok=True)
                 if not _fresh_heartbeat(instance):
                     _start_daemon(instance, log)
@@ -159,7 +159,7 @@ def run_queue_daemon(instance: DagsterInstance, log=print) -> Iterator[None]:
                 except BlockingIOError:
                     return  # another CLI still uses the daemon; the last one stops it
                 pid = _read_pid(pid_file)
-                if pid and _alive(pid) and not _runs_in_flight(instance):
+                if pid and pid_alive(pid) and not _runs_in_flight(instance):
                     _stop_daemon(pid, log)
                     pid_file.unlink(missing_ok=True)
                     # its last heartbeat must not pass for a live daemon in the next CLI's check
@@ -176,7 +176,7 @@ def ensure_daemon(instance: DagsterInstance, log=print) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             pid = _read_pid(folder / "daemon.pid")
-            if not (pid and _alive(pid)) and not _fresh_heartbeat(instance):
+            if not (pid and pid_alive(pid)) and not _fresh_heartbeat(instance):
                 log("no Dagster daemon is dequeuing runs")
                 _start_daemon(instance, log)
         finally:

@@ -7,7 +7,6 @@ whose assets read another job's assets (every gold star reads the shared calenda
 other job's runs have finished; independent sources run side by side and never stop each other."""
 
 import getpass
-import os
 import signal
 import time
 from collections import defaultdict
@@ -26,14 +25,16 @@ from dagster import (
 )
 
 from edu_platform.lib.partitions import not_landed_yet, partitions_for_key, range_runs
-from edu_platform.lib.run_queue import LAUNCHED_BY_TAG, Follower, RunRequest, ensure_daemon, root_cause, run_queue_daemon, submit_runs
+from edu_platform.lib.run_queue import (
+    LAUNCHED_BY_TAG, Follower, RunRequest, ensure_daemon, pid_alive, root_cause, run_queue_daemon, submit_runs,
+)
+from edu_platform.lib.schedules import PIPELINE_TAG
 from edu_platform.lib.warehouse import get_warehouse
 
 PARTITION_TAG = "dagster/partition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 CANCEL_WAIT_SECONDS = 60
-PIPELINE_TAG_NAME = "edu_platform/pipeline"
 DAEMON_CHECK_SECONDS = 60  # how often runs waiting in the queue make sure a daemon is there to dequeue them
 
 
@@ -180,7 +181,7 @@ def plan_runs(defs, selection: AssetSelection, instance: DagsterInstance, partit
     if outside:
         raise ValueError(f"no job materializes {sorted(k.to_user_string() for k in outside)}")
     upstream = _upstream_jobs(defs, graph, job_keys)
-    shared_jobs = {j for j in job_keys if defs.resolve_job_def(j).tags.get(PIPELINE_TAG_NAME) == "shared"}
+    shared_jobs = {j for j in job_keys if defs.resolve_job_def(j).tags.get(PIPELINE_TAG) == "shared"}
     base_tags = {LAUNCHED_BY_TAG: "cli", "edu_platform/cli_user": _user()}
     planned: list[tuple[RunRequest, set]] = []
     notes: list[str] = []
@@ -260,7 +261,7 @@ def release_abandoned_runs(instance: DagsterInstance, log=print) -> int:
     stuck = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING], tags={LAUNCHED_BY_TAG: "cli"}))
     for run in stuck:
         pid = _run_worker_pid(instance, run.run_id)
-        if pid is None or _pid_alive(pid):
+        if pid is None or pid_alive(pid):
             continue
         instance.report_run_failed(run, "the process running it is gone (killed or crashed)")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
@@ -277,16 +278,6 @@ def _run_worker_pid(instance, run_id) -> Optional[int]:
         if pid is not None:
             return int(getattr(pid, "value", pid))
     return None
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
 
 
 class _Interrupted(Exception):
