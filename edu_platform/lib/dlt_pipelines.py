@@ -81,12 +81,14 @@ def bronze_pipeline(source: str, suffix: str = "") -> dlt.Pipeline:
 
 
 def declaration_pipeline(source: str) -> dlt.Pipeline:
-    """The pipeline handed to @dlt_assets at import time; it only names things, it never connects."""
+    """The pipeline handed to @dlt_assets at import time; it only names things, it never connects. Its working
+    folder is apart from the loads' own: every process that imports the definitions (a run of another source,
+    the code server) would otherwise touch the folder a running load drops and re-creates."""
     return dlt.pipeline(
         pipeline_name=f"edu_{source}",
         destination="postgres",
         dataset_name=BRONZE_SCHEMA,
-        pipelines_dir=str(dlt_pipelines_dir()),
+        pipelines_dir=str(dlt_pipelines_dir() / "declarations"),
     )
 
 
