@@ -1,11 +1,11 @@
-"""The code location: each source folder's small `Definitions`, and cross-cutting ones, merged with
-the shared resources. Adding a source is adding a folder under `defs/` with a `definitions.py`."""
+"""The code location: Dagster's own loader (`load_defs`) reads every folder under `defs/` (each source folder's
+`definitions.py`, and the cross-cutting ones), merged with the shared resources. Adding a source is adding a
+folder under `defs/` (see `edu_platform/sources.py`)."""
 
-import importlib
-import pkgutil
 import warnings
 
 from dagster import Definitions, in_process_executor, with_source_code_references
+from dagster.components import load_defs
 
 import edu_platform.defs as defs_package
 from edu_platform.lib.config import check_environment, config_resources
@@ -13,21 +13,6 @@ from edu_platform.lib.dbt import dbt_resource
 from edu_platform.lib.dlt_resource import WarehouseDltResource
 
 check_environment()  # a bad variable fails the code location's load, naming the variable
-
-
-
-def _folder_definitions() -> list[Definitions]:
-    found = []
-    for module in sorted(pkgutil.iter_modules(defs_package.__path__), key=lambda m: m.name):
-        if module.ispkg:
-            try:
-                loaded = importlib.import_module(f"edu_platform.defs.{module.name}.definitions")
-            except ModuleNotFoundError as exc:
-                if exc.name == f"edu_platform.defs.{module.name}.definitions":
-                    continue
-                raise
-            found.append(loaded.defs)
-    return found
 
 
 def _with_code_references(merged: Definitions) -> Definitions:
@@ -48,6 +33,6 @@ defs = _with_code_references(
             resources={"dlt": WarehouseDltResource(), "dbt": dbt_resource(), **config_resources()},
             executor=in_process_executor,
         ),
-        *_folder_definitions(),
+        load_defs(defs_root=defs_package),
     )
 )

@@ -1,22 +1,53 @@
-"""The sources the platform knows, for the CLI: each source folder may offer `landing.py` with
-`ensure_landed()` (default synthetic data when no real source is configured) and
-`register_partitions(instance)` (dynamic partitions discovered from landed data), and `generator.py`
-with `add_arguments(parser)` and `generate_from_args(args)`."""
+"""The sources the platform knows: every folder under `edu_platform/defs/` holding a `settings.py` is one, named
+after its folder. Its `settings.py` declares `SOURCE` (the folder's name), `CADENCE` (how often it lands new
+data: daily, weekly or monthly) and `OWNER` (the team that answers for it). Adding a source is adding a folder
+(with its dbt models under `dbt/models/<layer>/<source>/`); nothing else lists the sources.
+
+Cross-cutting folders under `defs/` (the shared calendar, quality checks, alerts) have no `settings.py`.
+
+A source folder may offer `landing.py` with `ensure_landed()` (default synthetic data when no real source is
+configured) and `register_partitions(instance)` (dynamic partitions discovered from landed data), and
+`generator.py` with `add_arguments(parser)` and `generate_from_args(args)`."""
 
 import importlib
+from pathlib import Path
 from types import ModuleType
 
-SOURCES = ("oulad", "dost", "udacity")
+DEFS_PACKAGE = "edu_platform.defs"
+CADENCES = ("daily", "weekly", "monthly")
+
+
+def _defs_folder() -> Path:
+    return Path(importlib.import_module(DEFS_PACKAGE).__path__[0])
+
+
+def discover_sources() -> tuple[str, ...]:
+    """The folders under `defs/` with a `settings.py`, in name order."""
+    return tuple(sorted(p.name for p in _defs_folder().iterdir() if (p / "settings.py").is_file()))
+
+
+SOURCES = discover_sources()
 
 
 def source_module(source: str, module: str) -> ModuleType | None:
     try:
-        return importlib.import_module(f"edu_platform.defs.{source}.{module}")
+        return importlib.import_module(f"{DEFS_PACKAGE}.{source}.{module}")
     except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith(f"edu_platform.defs.{source}"):
+        if exc.name and exc.name.startswith(f"{DEFS_PACKAGE}.{source}"):
             return None
         raise
 
 
-def available_sources() -> list[str]:
-    return [s for s in SOURCES if source_module(s, "settings") is not None]
+def source_setting(source: str, name: str) -> str:
+    """A required declaration of a source's `settings.py` (CADENCE, OWNER); its absence fails the load, naming
+    the file and the setting."""
+    settings = source_module(source, "settings")
+    value = getattr(settings, name, None) if settings is not None else None
+    if not value:
+        raise ValueError(f"source {source!r} declares no {name}: set {name} in edu_platform/defs/{source}/settings.py")
+    if name == "CADENCE" and value not in CADENCES:
+        raise ValueError(
+            f"source {source!r}: CADENCE={value!r} in edu_platform/defs/{source}/settings.py is not one of {', '.join(CADENCES)}"
+        )
+    return value
+

@@ -293,24 +293,37 @@ def partition_window_vars(context: AssetExecutionContext) -> dict:
     return {"min_date": window.start.strftime("%Y-%m-%d"), "max_date": window.end.strftime("%Y-%m-%d")}
 
 
+def dbt_folders(source: str) -> list[str]:
+    """A source's dbt model folders (`models/<layer>/<source>`, those that exist): dbt selects its models, and the
+    tests declared beside them, by path."""
+    return [f"models/{layer}/{source}" for layer in LAYERS if (dbt_project_dir() / "models" / layer / source).is_dir()]
+
+
 def build_dbt_assets(
     name: str,
-    select: str,
+    source: str,
+    narrow: Optional[str] = None,
     partitions_def: Optional[PartitionsDefinition] = None,
     vars_fn: Callable[[AssetExecutionContext], dict] = partition_window_vars,
-    exclude: Optional[str] = None,
     backfill_policy: Optional[BackfillPolicy] = None,
+    pool: Optional[str] = None,
 ):
-    """One @dbt_assets per partitions definition; each runs `dbt build` on its selection. Tests declared by
-    other sources are excluded, so a test on a shared model (dim_date) runs with the source that declares it."""
+    """One @dbt_assets per partitions definition; each runs `dbt build` on the models of a source's folders
+    (`narrow`, a dbt selector such as `tag:udacity_dims`, splits a source across partitions definitions). Tests
+    declared in other sources' folders are excluded, so a test on a shared model (dim_date) runs with the source
+    that declares it. `pool` (default `dbt_<source>`, limit 1 in dagster.yaml): two partitions' delete+insert of
+    the same incremental tables never interleave."""
     from edu_platform.sources import SOURCES
 
-    selected_tags = set(re.findall(r"tag:(\w+)", select))
-    others = " ".join(f"tag:{s}" for s in SOURCES if s not in selected_tags)
-    exclude = " ".join(filter(None, [exclude, others])) or None
-    # one dbt build per source at a time (the pool's limit is 1, dagster.yaml): two partitions' delete+insert
-    # of the same incremental tables must not interleave
-    pool = f"dbt_{sorted(selected_tags - {'shared'})[0]}" if selected_tags - {"shared"} else "dbt_shared"
+    folders = dbt_folders(source)
+    if not folders:
+        raise ValueError(f"source {source!r} has no dbt models: expected dbt/models/silver/{source} or dbt/models/gold/{source}")
+    select = " ".join(f"path:{folder}" + (f",{narrow}" if narrow else "") for folder in folders)
+    # a source's build leaves out the other sources' folders; the calendar's build leaves out every source's (their
+    # relationship tests to dim_date run with them)
+    others = [f"path:{folder}" for other in SOURCES if other != source for folder in dbt_folders(other)]
+    exclude = " ".join(others) or None
+    pool = pool or f"dbt_{source}"
 
     @dbt_assets(
         name=name,

@@ -17,7 +17,6 @@ from dagster import (
 )
 
 from edu_platform.defs.quality.freshness import (
-    SOURCE_CADENCE,
     bronze_keys_by_source,
     bronze_partitions,
     cadence_of,
@@ -25,6 +24,7 @@ from edu_platform.defs.quality.freshness import (
     expected_partitions,
     freshness_window,
 )
+from edu_platform.sources import SOURCES
 from edu_platform_tests.helpers import check_results
 
 HOUR = 3600
@@ -49,7 +49,7 @@ def _bronze_keys():
 
 
 def test_cadences():
-    assert SOURCE_CADENCE == {"oulad": "monthly", "dost": "weekly", "udacity": "monthly"}
+    assert {s: cadence_of(s) for s in SOURCES} == {"oulad": "monthly", "dost": "weekly", "udacity": "monthly"}
     assert freshness_window("oulad").days == 32
     assert freshness_window("dost").days == 8
     with pytest.raises(ValueError, match="CADENCE"):

@@ -4,7 +4,7 @@ described; check names short enough to show whole; every asset with an owner and
 import warnings
 
 from edu_platform.lib.dbt import MAX_CHECK_NAME
-from edu_platform.lib.ownership import OWNERS
+from edu_platform.lib.ownership import all_owners
 
 
 def _defs():
@@ -34,7 +34,7 @@ def test_every_asset_is_described_owned_and_linked_to_its_code():
         description = node.description or ""
         if len(description) < 40 or description.startswith("dbt model") or "Raw SQL" in description:
             problems.append(f"{name}: description {description[:60]!r}")
-        if not node.owners or not set(node.owners) <= set(OWNERS.values()):
+        if not node.owners or not set(node.owners) <= all_owners():
             problems.append(f"{name}: owners {node.owners}")
         if node.tags.get("layer") != node.key.path[0] or node.tags.get("source") != node.key.path[1]:
             problems.append(f"{name}: tags {node.tags}")

@@ -105,7 +105,7 @@ def dost_dbt_vars(context: AssetExecutionContext) -> dict:
 
 dost_dbt_assets = build_dbt_assets(
     name="dost_dbt",
-    select="tag:dost",
+    source=SOURCE,
     partitions_def=dost_weekly_partitions,
     vars_fn=dost_dbt_vars,
     backfill_policy=BackfillPolicy.single_run(),

@@ -9,6 +9,8 @@ from edu_platform.lib.settings import env_float, landing_dir
 from edu_platform.lib.warehouse import Warehouse, server
 
 SOURCE = "dost"
+CADENCE = "weekly"  # how often new data lands (freshness checks)
+OWNER = "team:dost-programs"  # who answers for it (shown on every asset)
 DEFAULT_SOURCE_DB = "edu_dost_source"
 # The generator's first Monday, and so the first weekly partition unless DOST_FIRST_WEEK says otherwise.
 FIRST_MONDAY = "2019-01-07"

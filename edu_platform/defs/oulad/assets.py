@@ -33,4 +33,4 @@ def oulad_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource)
 
 oulad_bronze_checks = bronze_checks(SOURCE, CONTRACTS)
 
-oulad_dbt_assets = build_dbt_assets(name="oulad_dbt", select="tag:oulad")
+oulad_dbt_assets = build_dbt_assets(name="oulad_dbt", source=SOURCE)

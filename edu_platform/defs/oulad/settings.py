@@ -7,6 +7,8 @@ from edu_platform.lib.checks import TableContract
 from edu_platform.lib.settings import landing_dir
 
 SOURCE = "oulad"
+CADENCE = "monthly"  # how often new data lands (freshness checks)
+OWNER = "team:learning-analytics"  # who answers for it (shown on every asset)
 DEFAULT_SCALE = 0.02
 
 # file stem as published -> (bronze table, published columns in order)

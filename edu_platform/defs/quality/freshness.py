@@ -1,8 +1,8 @@
 """Freshness of every source's bronze tables, built centrally from the asset graph.
 
 Every asset whose key starts with `bronze/<source>/`, in any folder's `Definitions`, gets a check named
-`freshness_check` (severity WARN, not blocking). A source joins by existing: the cadence comes from `CADENCE` in
-its `settings.py` if it declares one, else from `SOURCE_CADENCE` below; a bronze source with neither fails at load.
+`freshness_check` (severity WARN, not blocking). A source joins by existing: the cadence is the `CADENCE` its
+`settings.py` declares (a source folder without one fails at load, naming the file).
 
 - Partitioned by time (Dost's weeks): Dagster's `build_time_partition_freshness_checks`. Once a partition has
   ended and a day of grace has passed (the deadline cron), that partition must be materialized; a week that never
@@ -16,7 +16,6 @@ Freshness checks rather than the newer `FreshnessPolicy`: the policy reports sta
 evaluations, which is what the UI's check tab and our alert sensor (`defs/alerts`) act on.
 """
 
-import pkgutil
 import warnings
 from datetime import timedelta
 
@@ -41,13 +40,10 @@ from dagster._core.definitions.partitions.context import partition_loading_conte
 from dagster._time import get_current_datetime
 from dagster._utils.schedules import get_latest_completed_cron_tick, get_next_cron_tick
 
-import edu_platform.defs as defs_package
 from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA
 from edu_platform.lib.schedules import default_sensor_status
-from edu_platform.sources import source_module
+from edu_platform.sources import SOURCES, source_module, source_setting
 
-# how often each source is expected to land new data
-SOURCE_CADENCE = {"oulad": "monthly", "dost": "weekly", "udacity": "monthly"}
 CADENCE_WINDOW = {"daily": timedelta(days=1), "weekly": timedelta(days=7), "monthly": timedelta(days=31)}
 GRACE = timedelta(days=1)
 # when a partition is due: its end plus the day of grace (weeks end on Monday 00:00 UTC, months on the 1st)
@@ -55,7 +51,6 @@ DEADLINE_CRON = {"daily": "0 0 * * *", "weekly": "0 0 * * 2", "monthly": "0 0 2 
 TIMEZONE = "UTC"
 FRESHNESS_SEVERITY = AssetCheckSeverity.WARN
 FRESHNESS_SENSOR_INTERVAL_SECONDS = 15 * 60
-CROSS_CUTTING_FOLDERS = {"quality", "alerts"}  # never import ourselves (circular) nor the alerting defs
 
 
 def _keys_of(definition) -> list[AssetKey]:
@@ -73,47 +68,37 @@ def _partitions_of(definition, key: AssetKey):
     return getattr(definition, "partitions_def", None)
 
 
-def bronze_partitions() -> dict[AssetKey, object]:
-    """The partitions definition (or None) of every bronze asset, from the same folders as `bronze_keys_by_source`."""
-    found = {}
-    for folder in sorted(pkgutil.iter_modules(defs_package.__path__), key=lambda m: m.name):
-        if not folder.ispkg or folder.name in CROSS_CUTTING_FOLDERS:
-            continue
-        module = source_module(folder.name, "definitions")
+def _source_assets():
+    """(source, asset definition) for every asset of every source folder's `Definitions` (not the merged ones:
+    those import this module)."""
+    for source in SOURCES:
+        module = source_module(source, "definitions")
         for definition in (getattr(module.defs, "assets", None) or []) if module is not None else []:
-            for key in _keys_of(definition):
-                if len(key.path) >= 3 and key.path[0] == BRONZE_SCHEMA:
-                    found[key] = _partitions_of(definition, key)
+            yield source, definition
+
+
+def bronze_partitions() -> dict[AssetKey, object]:
+    """The partitions definition (or None) of every bronze asset."""
+    found = {}
+    for _, definition in _source_assets():
+        for key in _keys_of(definition):
+            if len(key.path) >= 3 and key.path[0] == BRONZE_SCHEMA:
+                found[key] = _partitions_of(definition, key)
     return found
 
 
 def bronze_keys_by_source() -> dict[str, list[AssetKey]]:
-    """`bronze/<source>/<table>` keys defined by each folder under `edu_platform/defs` (the per-folder
-    Definitions, not the merged ones: those import this module)."""
+    """`bronze/<source>/<table>` keys defined by each source folder under `edu_platform/defs`."""
     found: dict[str, set[AssetKey]] = {}
-    for folder in sorted(pkgutil.iter_modules(defs_package.__path__), key=lambda m: m.name):
-        if not folder.ispkg or folder.name in CROSS_CUTTING_FOLDERS:
-            continue
-        module = source_module(folder.name, "definitions")
-        if module is None:
-            continue
-        for definition in getattr(module.defs, "assets", None) or []:
-            for key in _keys_of(definition):
-                if len(key.path) >= 3 and key.path[0] == BRONZE_SCHEMA:
-                    found.setdefault(key.path[1], set()).add(key)
+    for _, definition in _source_assets():
+        for key in _keys_of(definition):
+            if len(key.path) >= 3 and key.path[0] == BRONZE_SCHEMA:
+                found.setdefault(key.path[1], set()).add(key)
     return {source: sorted(keys, key=lambda k: k.to_user_string()) for source, keys in sorted(found.items())}
 
 
 def cadence_of(source: str) -> str:
-    settings = source_module(source, "settings")
-    cadence = getattr(settings, "CADENCE", None) if settings is not None else None
-    cadence = cadence or SOURCE_CADENCE.get(source)
-    if cadence not in CADENCE_WINDOW:
-        raise ValueError(
-            f"bronze source {source!r} has no known cadence ({cadence!r}): set CADENCE = 'daily'|'weekly'|'monthly'"
-            f" in edu_platform/defs/{source}/settings.py or add it to SOURCE_CADENCE in {__name__}"
-        )
-    return cadence
+    return source_setting(source, "CADENCE")
 
 
 def freshness_window(source: str) -> timedelta:

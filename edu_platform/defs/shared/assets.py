@@ -5,4 +5,4 @@ stop it (and so stop the other sources' gold that joins on it)."""
 
 from edu_platform.lib.dbt import build_dbt_assets
 
-shared_dbt_assets = build_dbt_assets(name="shared_dbt", select="tag:shared")
+shared_dbt_assets = build_dbt_assets(name="shared_dbt", source="shared")

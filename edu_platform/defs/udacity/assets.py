@@ -127,20 +127,17 @@ def udacity_dims_bronze(context: AssetExecutionContext, dlt: DagsterDltResource)
 
 udacity_bronze_checks = bronze_checks(SOURCE, CONTRACTS)
 
-# Two @dbt_assets, one per partitions definition, selected by model tag (udacity_dims / udacity_facts).
-# Tests are declared in YAML files split the same way (`_udacity__dims.yml` / `_udacity__facts.yml`): a
-# fact's relationship test to a dimension runs with the facts (dbt's eager selection), and is excluded by
-# path from the dimension build, which would otherwise pick it up too.
-_FACT_TESTS = "path:models/silver/udacity/_udacity__facts.yml path:models/gold/udacity/_udacity__facts.yml"
+# Two @dbt_assets, one per partitions definition, split by model tag (udacity_dims / udacity_facts). A fact's
+# relationship test to a dimension runs with the facts: dbt's `buildable` indirect selection (lib/dbt.py) leaves
+# it out of the dimension build, which does not build its fact.
 
 # dimensions (users, projects, videos, nanodegree): unpartitioned, rebuilt from the merged bronze
-udacity_dims_dbt = build_dbt_assets(
-    name="udacity_dims_dbt", select=f"tag:{SOURCE},tag:{DIMS_DBT_TAG}", exclude=_FACT_TESTS,
-)
+udacity_dims_dbt = build_dbt_assets(name="udacity_dims_dbt", source=SOURCE, narrow=f"tag:{DIMS_DBT_TAG}")
 # facts, sessions and marts: the run's (month, nanodegree) partitions in one dbt build
 udacity_facts_dbt = build_dbt_assets(
     name="udacity_facts_dbt",
-    select=f"tag:{SOURCE},tag:{FACTS_DBT_TAG}",
+    source=SOURCE,
+    narrow=f"tag:{FACTS_DBT_TAG}",
     partitions_def=UDACITY_PARTITIONS,
     vars_fn=udacity_partition_vars,
     backfill_policy=SINGLE_RUN,

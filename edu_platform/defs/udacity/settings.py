@@ -8,7 +8,8 @@ from edu_platform.lib.settings import landing_dir
 from edu_platform.lib.warehouse import safe_identifier
 
 SOURCE = "udacity"
-CADENCE = "monthly"
+CADENCE = "monthly"  # how often new data lands (freshness checks)
+OWNER = "team:course-product"  # who answers for it (shown on every asset)
 DIMENSION = "nanodegree"  # the dynamic partition dimension (and the folder level under the root)
 DIMENSION_FOLDER = "dimensional_tables"
 

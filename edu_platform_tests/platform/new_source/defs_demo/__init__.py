@@ -1,0 +1,1 @@
+"""Demo: a throw-away source that proves adding a source is adding a folder."""
