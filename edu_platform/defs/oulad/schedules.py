@@ -13,12 +13,13 @@ oulad_monthly_job = define_asset_job(
 )
 
 oulad_monthly_schedule = ScheduleDefinition(
+    name="oulad_monthly_schedule",
     job=oulad_monthly_job,
     cron_schedule="0 4 1 * *",
     execution_timezone="UTC",
     description=(
         "On the 1st of each month at 04:00 UTC: reload the seven OULAD files (a published snapshot, replaced whole)"
-        " and rebuild OULAD's silver and gold and the shared dim_date. Not partitioned: nothing to backfill."
+        " and rebuild OULAD's silver and gold (after the shared calendar's 02:00 run). Not partitioned: nothing to backfill."
     ),
     default_status=default_schedule_status(),
 )
