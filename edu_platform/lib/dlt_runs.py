@@ -5,12 +5,11 @@ from typing import Callable, Iterator, Optional
 
 from dagster import AssetExecutionContext
 from dagster_dlt import DagsterDltResource
-
-from edu_platform.lib.alerting import redact
 from psycopg2 import sql
 
 from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, bronze_pipeline, bronze_table
 from edu_platform.lib.landed_files import LandedFileError, quoted_prefix
+from edu_platform.lib.redaction import redact
 from edu_platform.lib.warehouse import warehouse_as
 
 # psycopg2's COPY error: "<message>\nCONTEXT:  COPY <table>, line <n>[, column <c>]: "<text>""

@@ -281,7 +281,9 @@ def test_secrets_never_reach_alerts_or_the_log(env, webhook, smtp):
 
 def test_a_failing_channel_is_logged_without_the_password(env, webhook, smtp, monkeypatch):
     """Wrong password: the e-mail channel fails and says so in the log, the webhook still delivers."""
-    from edu_platform.lib.alerting import Alert, AlertLog, configured_channels, notify
+    from edu_platform.defs.alerts.alert import Alert
+    from edu_platform.defs.alerts.alert_log import AlertLog, notify
+    from edu_platform.defs.alerts.channels import configured_channels
 
     monkeypatch.setenv("EDU_ALERT_SMTP_PASSWORD", "Wrong-Pw-123456")
     before_hooks, before_mails = len(webhook.received), len(smtp.received)

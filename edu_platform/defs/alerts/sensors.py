@@ -4,10 +4,9 @@ Open-source Dagster has no alert on a failed asset check, and a failed WARN chec
 run, so `asset_check_alert_sensor` reads the ASSET_CHECK_EVALUATION records of the instance's event
 log after its cursor (the event storage id) and turns each failed evaluation into an alert. The
 alerts are written to `ops.alert_log` first, then the cursor moves, then the channels are served
-from the log (see `edu_platform.lib.alerting` for why that is exactly once).
+from the log (see `edu_platform.defs.alerts.alert_log` for why that is exactly once).
 """
 
-import os
 import time
 from typing import Optional
 
@@ -20,15 +19,10 @@ from dagster import (
     sensor,
 )
 
-from edu_platform.lib.alerting import (
-    Alert,
-    asset_url,
-    check_alert_id,
-    notify,
-    redact,
-    run_failure_alert_id,
-    run_url,
-)
+from edu_platform.defs.alerts.alert import Alert, asset_url, check_alert_id, run_failure_alert_id, run_url
+from edu_platform.defs.alerts.alert_log import notify
+from edu_platform.lib.config import setting
+from edu_platform.lib.redaction import redact
 from edu_platform.lib.schedules import default_sensor_status
 
 SENSOR_INTERVAL_SECONDS = 30
@@ -43,12 +37,8 @@ SAMPLE_KEYS = ("sample_keys", "sample_values")
 
 
 def first_tick_lookback_seconds() -> float:
-    """With no cursor yet (a new deployment), only this much history is alerted on (default 24 h)."""
-    raw = os.environ.get("EDU_ALERT_LOOKBACK_HOURS")
-    try:
-        return float(raw) * 3600 if raw else 24 * 3600.0
-    except ValueError:
-        return 24 * 3600.0
+    """With no cursor yet (a new deployment), only this much history is alerted on (EDU_ALERT_LOOKBACK_HOURS)."""
+    return setting("EDU_ALERT_LOOKBACK_HOURS") * 3600
 
 
 def _value(metadata, names):

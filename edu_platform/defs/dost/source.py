@@ -34,7 +34,7 @@ from edu_platform.defs.dost.settings import (
     pii_salt,
     source_warehouse,
 )
-from edu_platform.lib.alerting import redact
+from edu_platform.lib.redaction import redact
 from edu_platform.lib.dlt_pipelines import bronze_table
 from edu_platform.lib.warehouse import Warehouse
 
