@@ -29,7 +29,7 @@ def _set_up_dbt():
     os.environ["EDU_DBT_TARGET_PATH"] = target
     os.environ["DBT_TARGET_PATH"] = target  # where dagster-dbt looks for the partial-parse file
     from edu_platform.lib.dbt import parse_manifest
-    from edu_platform.lib.warehouse import export_environment
+    from edu_platform.lib.environment import export_environment
 
     export_environment()
     parse_manifest()

@@ -94,7 +94,7 @@ def _prepare_platform(folder: str, name: str):
     target = str(DATA / f"dbt_target_{name}")
     os.environ["EDU_DBT_TARGET_PATH"] = os.environ["DBT_TARGET_PATH"] = target
     from edu_platform.lib.dbt import parse_manifest
-    from edu_platform.lib.warehouse import export_environment
+    from edu_platform.lib.environment import export_environment
 
     export_environment()
     parse_manifest()

