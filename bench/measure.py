@@ -28,11 +28,11 @@ def _set_up_dbt():
     target = str(Path(__file__).resolve().parent / "data" / "dbt_target")
     os.environ["EDU_DBT_TARGET_PATH"] = target
     os.environ["DBT_TARGET_PATH"] = target  # where dagster-dbt looks for the partial-parse file
-    from edu_platform.lib.dbt import parse_manifest
+    from edu_platform.lib.dbt import prepare_manifest
     from edu_platform.lib.environment import export_environment
 
     export_environment()
-    parse_manifest()
+    prepare_manifest()
 
 
 def _emit(**figures):
@@ -278,7 +278,7 @@ def dost_pipe_copy(scale: str):
 
 def _dost_materialize(db_env_source, first: str, last: str):
     from dagster import AssetSelection, DagsterInstance, materialize
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+    from edu_platform.lib.partitions import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from edu_platform.definitions import defs
 

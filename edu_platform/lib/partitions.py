@@ -7,9 +7,12 @@ partitions that exist are the ones `utc_now` implies.
 """
 
 import os
-from typing import Iterable
 from datetime import date, datetime, timedelta, timezone
 from time import monotonic
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+from croniter import croniter
 
 from dagster import (
     DynamicPartitionsDefinition,
@@ -22,9 +25,11 @@ from dagster import (
     WeeklyPartitionsDefinition,
     partition_loading_context,
 )
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 NOW_VARIABLE = "EDU_NOW"
+# Dagster's run tags for a run over a partition range (documented, not exported by `dagster` itself)
+ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 _STARTED = monotonic()
 
 
@@ -51,9 +56,12 @@ def today(now: datetime | None = None) -> date:
     return (now or utc_now()).astimezone(timezone.utc).date()
 
 
-def _follow_edu_now() -> None:
-    """With EDU_NOW set, Dagster's partition clock (`dagster._time`, the hook its own `freeze_time` test
-    helper uses) reads `utc_now`; without it, nothing is changed."""
+def _dagster_clock_follows_edu_now() -> None:
+    """With EDU_NOW set, Dagster's own clock (which decides the partitions that exist, schedule ticks and
+    freshness) reads `utc_now`; without it, nothing is changed. This is the platform's ONLY use of a private
+    Dagster API: Dagster has no public way to set its clock, and `dagster._time._mockable_get_current_*` are
+    the functions its own test helper (`freeze_time`) replaces. Done at import of this module, which every
+    process imports before it builds a partitions definition."""
     if os.environ.get(NOW_VARIABLE):
         import dagster._time
 
@@ -61,7 +69,24 @@ def _follow_edu_now() -> None:
         dagster._time._mockable_get_current_timestamp = lambda: utc_now().timestamp()
 
 
-_follow_edu_now()
+_dagster_clock_follows_edu_now()
+
+
+def _in_zone(moment: datetime, tz: str) -> datetime:
+    return moment.astimezone(ZoneInfo(tz))
+
+
+def next_cron_tick(cron: str, now: datetime, tz: str = "UTC") -> datetime:
+    """The first tick of `cron` (in time zone `tz`) at or after `now`."""
+    now = _in_zone(now, tz)
+    return croniter(cron, croniter(cron, now).get_prev(datetime)).get_next(datetime)
+
+
+def latest_cron_tick(cron: str, now: datetime, tz: str = "UTC") -> datetime:
+    """The last tick of `cron` (in time zone `tz`) at or before `now`."""
+    now = _in_zone(now, tz)
+    upcoming = next_cron_tick(cron, now, tz)
+    return upcoming if upcoming == now else croniter(cron, now).get_prev(datetime)
 
 
 def weekly_partitions(start_date: str) -> WeeklyPartitionsDefinition:

@@ -186,7 +186,7 @@ def plan_runs(defs, selection: AssetSelection, instance: DagsterInstance, partit
     planned: list[tuple[RunRequest, set]] = []
     notes: list[str] = []
     partition_used = False
-    tried = []  # calendar: the partitions definitions --partition was tried on
+    tried = []  # the partitions definitions --partition was tried on
     for job_name, keys in sorted(job_keys.items()):
         subset = keys & selected
         if not subset:
@@ -233,7 +233,7 @@ def plan_runs(defs, selection: AssetSelection, instance: DagsterInstance, partit
             for key in todo:
                 request(f"{job_name} [{key}]", _partition_tags(key))
     if partition and not partition_used:
-        partitions_for_key(tried, partition, instance)  # calendar: raises naming the day it opens, or the key's shape
+        partitions_for_key(tried, partition, instance)  # raises naming the day it opens, or the key's shape
         raise ValueError(f"no selected job has a partition {partition!r}")
     return planned, notes
 

@@ -35,12 +35,11 @@ from dagster import (
     build_sensor_for_freshness_checks,
     build_time_partition_freshness_checks,
     multi_asset_check,
+    partition_loading_context,
 )
-from dagster._core.definitions.partitions.context import partition_loading_context
-from dagster._time import get_current_datetime
-from dagster._utils.schedules import get_latest_completed_cron_tick, get_next_cron_tick
 
 from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA
+from edu_platform.lib.partitions import latest_cron_tick, next_cron_tick, utc_now
 from edu_platform.lib.schedules import default_sensor_status
 from edu_platform.sources import SOURCES, source_module, source_setting
 
@@ -162,8 +161,8 @@ def build_freshness_checks() -> list[AssetChecksDefinition]:
 def expected_partitions(partitions_def, deadline_cron_: str, instance, now=None) -> list[str]:
     """The partitions due at the latest deadline before `now`: the last time window completed by then, for every
     value of the other dimension (a multi-partitions definition) or alone (a time-window one)."""
-    now = now or get_current_datetime()
-    deadline = get_latest_completed_cron_tick(deadline_cron_, now, TIMEZONE)
+    now = now or utc_now()
+    deadline = latest_cron_tick(deadline_cron_, now, TIMEZONE)
     time_def = partitions_def.time_window_partitions_def if isinstance(partitions_def, MultiPartitionsDefinition) else partitions_def
     with partition_loading_context(deadline, instance):
         window = time_def.get_last_partition_window()
@@ -193,7 +192,7 @@ def _multi_partition_freshness(source: str, keys: list[AssetKey], partitions: di
         name=f"{source}_partition_freshness",
     )
     def _check(context: AssetCheckExecutionContext):
-        now = get_current_datetime()
+        now = utc_now()
         for check_key in context.selected_asset_check_keys:
             key = check_key.asset_key
             expected = expected_partitions(partitions[key], cron, context.instance, now)
@@ -213,7 +212,7 @@ def _multi_partition_freshness(source: str, keys: list[AssetKey], partitions: di
                     "missing_partitions": MetadataValue.json(missing),
                     "failing_rows": len(missing),
                     "sample_keys": MetadataValue.json(missing[:5]),
-                    **({} if missing else {"dagster/fresh_until_timestamp": MetadataValue.timestamp(get_next_cron_tick(cron, now, TIMEZONE))}),
+                    **({} if missing else {"dagster/fresh_until_timestamp": MetadataValue.timestamp(next_cron_tick(cron, now, TIMEZONE))}),
                 },
             )
 
