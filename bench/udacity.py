@@ -93,11 +93,11 @@ def _prepare_platform(folder: str, name: str):
     db = _bench_db(name)
     target = str(DATA / f"dbt_target_{name}")
     os.environ["EDU_DBT_TARGET_PATH"] = os.environ["DBT_TARGET_PATH"] = target
-    from edu_platform.lib.dbt import parse_manifest
+    from edu_platform.lib.dbt import prepare_manifest
     from edu_platform.lib.environment import export_environment
 
     export_environment()
-    parse_manifest()
+    prepare_manifest()
     from edu_platform.defs.udacity.landing import register_partitions
     from edu_platform.definitions import defs
 

@@ -28,11 +28,11 @@ def _cmd_setup(args) -> int:
     from edu_platform.lib.environment import export_environment
 
     wh = export_environment()
-    from edu_platform.lib.dbt import parse_manifest
+    from edu_platform.lib.dbt import prepare_manifest
     from edu_platform.lib.roles import ensure_roles
 
     ensure_roles(wh)
-    manifest = parse_manifest()
+    manifest = prepare_manifest()
     print(f"warehouse: {wh.url.render_as_string(hide_password=True)}\ndbt manifest: {manifest}")
     return 0
 

@@ -49,7 +49,9 @@ os.environ["EDU_STATE_DIR"] = str(SESSION_DIR / "state")
 # and reads columns by them), as `edu-platform setup` parses it for the configured one
 os.environ.update(WAREHOUSE.dbt_env())
 
-import edu_platform.lib.dbt  # noqa: E402,F401  (parses the manifest into the session's target path)
+from edu_platform.lib.dbt import prepare_manifest  # noqa: E402
+
+prepare_manifest()  # into the session's target path, as `edu-platform setup` does
 
 
 def pytest_sessionfinish(session, exitstatus):

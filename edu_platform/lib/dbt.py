@@ -1,13 +1,10 @@
 """dbt, one way for every source: the project, the CLI resource, the translator and the asset factory."""
 
 import functools
-import importlib.metadata
 import json
 import os
 import re
-import subprocess
 import sys
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
@@ -24,61 +21,58 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
-from packaging import version
 
+from edu_platform.lib.environment import export_dbt_environment
 from edu_platform.lib.ownership import owners_of
 from edu_platform.lib.settings import dbt_project_dir
-from edu_platform.lib.environment import export_dbt_environment
 
 LAYERS = ("silver", "gold")
 
 
+class DbtManifestMissing(FileNotFoundError):
+    """The dbt manifest is not built: it is prepared at build time (`make setup`), never at import."""
+
+
 def _target_path() -> Path:
+    """dbt's target folder: EDU_DBT_TARGET_PATH, else `dbt/target` (the manifest and dbt's run artifacts)."""
     return Path(os.environ.get("EDU_DBT_TARGET_PATH", dbt_project_dir() / "target"))
 
 
 def _dbt_executable() -> str:
-    """dbt from this interpreter's environment, so a bare `.venv/bin/python` works without PATH set."""
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else "dbt"
+    """dbt from this interpreter's environment (a bare `.venv/bin/python` works without PATH set): the
+    `edu-platform-dbt` command (`lib/dbt_command.py`: dbt, with a `--version` that skips dbt's PyPI lookup),
+    else `dbt` itself."""
+    for name in ("edu-platform-dbt", "dbt"):
+        beside = Path(sys.executable).with_name(name)
+        if beside.exists():
+            return str(beside)
+    return "dbt"
 
 
-def parse_manifest(target_path: Optional[Path] = None) -> Path:
-    """`dbt parse` into the target path (set-up runs this; the manifest is never committed)."""
-    target = Path(target_path or _target_path())
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [
-        _dbt_executable(), "parse", "--quiet",
-        "--project-dir", str(dbt_project_dir()), "--profiles-dir", str(dbt_project_dir()),
-        "--target-path", str(target),
-    ]
-    subprocess.run(cmd, check=True, env=env)
-    return target / "manifest.json"
+# The dagster-dbt way: under `dagster dev` the manifest is re-parsed when the code loads (edits show up);
+# elsewhere it is built once at build time (`prepare_manifest`, run by `edu-platform setup` / `make setup`
+# and the image build) and only read.
+DBT_PROJECT = DbtProject(project_dir=dbt_project_dir(), profiles_dir=dbt_project_dir(), target_path=_target_path())
+DBT_PROJECT.prepare_if_dev()
 
 
-def edu_dbt_project() -> DbtProject:
-    project = DbtProject(
-        project_dir=dbt_project_dir(), profiles_dir=dbt_project_dir(), target_path=_target_path()
-    )
-    if not project.manifest_path.exists():
-        parse_manifest(project.target_path)
-    return project
+def prepare_manifest() -> Path:
+    """The build-time prepare: `dbt parse` into the project's target path (the manifest is never committed)."""
+    dbt_resource().cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
+    return DBT_PROJECT.manifest_path
 
 
-DBT_PROJECT = edu_dbt_project()
-
-
-class EduDbtCliResource(DbtCliResource):
-    """dagster-dbt asks `dbt --version` before every invocation: a second dbt start-up (~3 s on these machines)
-    per dbt step. dbt-core is installed in this environment, so its version is read from the package instead."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
+def prepared_manifest_path() -> Path:
+    """The prepared manifest; a missing one is one line telling the user how to build it."""
+    path = DBT_PROJECT.manifest_path
+    if not path.exists():
+        raise DbtManifestMissing(f"dbt manifest not found at {path}: run `make setup` (edu-platform setup) to build it")
+    return path
 
 
 def dbt_resource() -> DbtCliResource:
-    return EduDbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(dbt_project_dir()), dbt_executable=_dbt_executable())
+    """The dbt CLI resource every dbt step uses, on the project's prepared manifest and this environment's dbt."""
+    return DbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(dbt_project_dir()), dbt_executable=_dbt_executable())
 
 
 class EduDbtTranslator(DagsterDbtTranslator):
@@ -257,7 +251,7 @@ def describe_test(test: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
 @functools.lru_cache(maxsize=1)
 def column_glossary() -> dict[str, str]:
     """Column name -> meaning, from the dbt doc blocks named `column__<name>` (`dbt/models/docs/columns.md`)."""
-    docs = json.loads(DBT_PROJECT.manifest_path.read_text()).get("docs", {})
+    docs = json.loads(prepared_manifest_path().read_text()).get("docs", {})
     prefix = "column__"
     return {d["name"][len(prefix):]: d["block_contents"].strip() for d in docs.values() if d["name"].startswith(prefix)}
 
@@ -267,7 +261,7 @@ def readable_manifest(manifest_path: Optional[Path] = None) -> dict:
     """dbt's manifest with every test renamed to `short_test_name` (unique per model), so the check names dagster-dbt
     derives from it fit the UI. Only the `name` changes: dbt still selects and reports tests by their unique id
     and fully qualified name, which stay as dbt wrote them."""
-    manifest = json.loads(Path(manifest_path or DBT_PROJECT.manifest_path).read_text())
+    manifest = json.loads(Path(manifest_path or prepared_manifest_path()).read_text())
     taken: dict[Optional[str], set] = {}
     for unique_id in sorted(manifest["nodes"]):
         test = manifest["nodes"][unique_id]

@@ -5,6 +5,8 @@ workers) inherit what is exported here. A variable the user already set always w
 """
 
 import os
+import sys
+from pathlib import Path
 
 import dlt
 
@@ -40,8 +42,12 @@ def export_dbt_environment() -> Warehouse:
 
 
 def export_environment() -> Warehouse:
-    """The warehouse (as its admin, for set-up) and Dagster's storage and folders, for the CLI's child
+    """The warehouse (as its admin, for set-up), Dagster's storage and folders, and this environment's
+    executables first on PATH (dagster-dbt starts `dbt` by name under `dagster dev`), for the CLI's child
     processes (dbt, `dagster dev`)."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join(filter(None, [bin_dir, os.environ.get("PATH")]))
     wh = get_warehouse()
     os.environ.update(wh.dbt_env())
     os.environ.setdefault("EDU_DAGSTER_STORAGE_URL", dagster_storage_url())
