@@ -2,9 +2,7 @@
 
 
 import pytest
-from dagster import AssetSelection, instance_for_test
-from dagster._core.storage.dagster_run import DagsterRunStatus
-from dagster._serdes import serialize_value
+from dagster import AssetSelection, DagsterRunStatus, instance_for_test, serialize_value
 
 from edu_platform.defs.oulad.generator import generate
 from edu_platform_tests.helpers import materialize_selection
