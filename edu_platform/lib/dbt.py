@@ -22,7 +22,7 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 
-from edu_platform.lib.environment import export_dbt_environment
+from edu_platform.lib.environment import executables_on_path, export_dbt_environment
 from edu_platform.lib.ownership import owners_of
 from edu_platform.lib.settings import dbt_project_dir
 
@@ -53,6 +53,8 @@ def _dbt_executable() -> str:
 # elsewhere it is built once at build time (`prepare_manifest`, run by `edu-platform setup` / `make setup`
 # and the image build) and only read.
 DBT_PROJECT = DbtProject(project_dir=dbt_project_dir(), profiles_dir=dbt_project_dir(), target_path=_target_path())
+if DBT_PROJECT.preparer.using_dagster_dev():
+    executables_on_path()  # dagster-dbt's preparer starts `dbt` by name
 DBT_PROJECT.prepare_if_dev()
 
 

@@ -34,6 +34,14 @@ def configure_dlt() -> None:
     dlt.config["runtime.dlthub_telemetry"] = False
 
 
+def executables_on_path() -> None:
+    """This Python environment's executables (dbt, dagster) first on PATH, for tools that start them by name
+    (dagster-dbt's manifest preparer runs `dbt`) when the environment is not activated."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join(filter(None, [bin_dir, os.environ.get("PATH")]))
+
+
 def export_dbt_environment() -> Warehouse:
     """dbt's connection (dbt/profiles.yml reads EDU_DBT_*) as the transformer role, for a dbt step."""
     wh = warehouse_as("transformer")
@@ -45,9 +53,7 @@ def export_environment() -> Warehouse:
     """The warehouse (as its admin, for set-up), Dagster's storage and folders, and this environment's
     executables first on PATH (dagster-dbt starts `dbt` by name under `dagster dev`), for the CLI's child
     processes (dbt, `dagster dev`)."""
-    bin_dir = str(Path(sys.executable).parent)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join(filter(None, [bin_dir, os.environ.get("PATH")]))
+    executables_on_path()
     wh = get_warehouse()
     os.environ.update(wh.dbt_env())
     os.environ.setdefault("EDU_DAGSTER_STORAGE_URL", dagster_storage_url())
