@@ -40,7 +40,7 @@ def _emit(**figures):
 
 
 def prepare(folder: str, scale: str):
-    from edu_platform.defs.oulad.generator import generate
+    from edu_platform.synthetic.oulad import generate
 
     path = Path(folder)
     marker = path / ".complete.json"
@@ -225,7 +225,7 @@ DOST_TABLES = ("users", "experience", "programseq", "content", "campaign")
 
 def _dost_source(scale: float):
     """The synthetic Dost source at `scale`, generated once and kept on the benchmark server."""
-    from edu_platform.defs.dost.generator import counts, generate, source_exists
+    from edu_platform.synthetic.dost import counts, generate, source_exists
     from edu_platform.lib.warehouse import server
 
     db = server().with_database(f"edu_bench_dost_{str(scale).replace('.', '_')}")

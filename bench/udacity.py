@@ -41,7 +41,7 @@ def _bench_db(name: str):
 
 def prepare(folder: str, scale: str):
     """The synthetic landing at `scale` (generated once, cached in bench/data)."""
-    from edu_platform.defs.udacity.generator import generate
+    from edu_platform.synthetic.udacity import generate
 
     path = Path(folder)
     marker = path / ".complete.json"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from psycopg2 import sql
 
-from edu_platform.defs.dost.generator import generate as generate_dost
-from edu_platform.defs.dost.generator import source_exists
-from edu_platform.defs.oulad.generator import generate as generate_oulad
+from edu_platform.synthetic.dost import generate as generate_dost
+from edu_platform.synthetic.dost import source_exists
+from edu_platform.synthetic.oulad import generate as generate_oulad
 from edu_platform.lib.warehouse import get_warehouse
 
 OULAD_DIR = Path("/data/landing/oulad")

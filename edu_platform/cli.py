@@ -39,7 +39,7 @@ def _cmd_setup(args) -> int:
 
 def _ensure_default_sources(log=print) -> None:
     for source in SOURCES:
-        landing = source_module(source, "landing")
+        landing = source_module(source, "default_landing")
         if landing and hasattr(landing, "ensure_landed"):
             message = landing.ensure_landed()
             if message:

@@ -5,9 +5,10 @@ data: daily, weekly or monthly) and `OWNER` (the team that answers for it). Addi
 
 Cross-cutting folders under `defs/` (the shared calendar, quality checks, alerts) have no `settings.py`.
 
-A source folder may offer `landing.py` with `ensure_landed()` (default synthetic data when no real source is
-configured) and `register_partitions(instance)` (dynamic partitions discovered from landed data), and
-`generator.py` with `add_arguments(parser)` and `generate_from_args(args)`."""
+A source folder may offer `landing.py` with `register_partitions(instance)` (dynamic partitions discovered from
+landed data). Developer tools live outside `defs/`, in `edu_platform/synthetic/`: a generator per source
+(`synthetic/<source>.py`: `add_arguments(parser)`, `generate_from_args(args)`) and `make run`'s default landing
+(`synthetic/landing/<source>.py`: `ensure_landed()`, default synthetic data when no real source is configured)."""
 
 import importlib
 from pathlib import Path
@@ -29,11 +30,16 @@ def discover_sources() -> tuple[str, ...]:
 SOURCES = discover_sources()
 
 
+# developer tools live outside the definitions
+TOOL_MODULES = {"generator": "edu_platform.synthetic.{source}", "default_landing": "edu_platform.synthetic.landing.{source}"}
+
+
 def source_module(source: str, module: str) -> ModuleType | None:
+    name = TOOL_MODULES.get(module, DEFS_PACKAGE + ".{source}.{module}").format(source=source, module=module)
     try:
-        return importlib.import_module(f"{DEFS_PACKAGE}.{source}.{module}")
+        return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith(f"{DEFS_PACKAGE}.{source}"):
+        if exc.name and (name == exc.name or name.startswith(f"{exc.name}.")):
             return None
         raise
 

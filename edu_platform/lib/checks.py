@@ -1,45 +1,25 @@
-"""Bronze data-quality checks, declared once per table as a contract and generated for every source."""
-
-from dataclasses import dataclass, field
+"""Bronze data-quality checks, generated for every source from its tables' declarations (`BronzeTable`)."""
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, asset_check, multi_asset_check
 from psycopg2 import sql
 
-from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, bronze_table
+from edu_platform.lib.tables import BRONZE_SCHEMA, BronzeTable
 from edu_platform.lib.warehouse import warehouse_as
 
 SAMPLE_SIZE = 5
 STAGING_SCHEMA = f"{BRONZE_SCHEMA}_staging"  # where dlt stages a merge load (kept until the next load)
 
 
-@dataclass(frozen=True)
-class TableContract:
-    """What a bronze table promises: its key, the columns that must be present, the ones that must be numbers."""
-
-    table: str
-    keys: tuple[str, ...] = ()
-    required: tuple[str, ...] = ()
-    numeric: tuple[str, ...] = ()
-    columns: tuple[str, ...] = field(default=(), compare=False)
-    # the source promises unique keys, so a key repeated within one load is a defect, not a newer version
-    unique_in_source: bool = False
-    # the key the source promises unique, when bronze keeps several versions per key (keys + updated_at)
-    source_keys: tuple[str, ...] = ()
-
-    def __post_init__(self):
-        object.__setattr__(self, "required", tuple(dict.fromkeys(self.keys + self.required)))
-
-
 def _missing(column: str) -> sql.Composable:
     return sql.SQL("({c} IS NULL OR {c}::text IN ('?', ''))").format(c=sql.Identifier(column))
 
 
-def _relation(source: str, table: str) -> sql.Composable:
-    return sql.Identifier(BRONZE_SCHEMA, bronze_table(source, table))
+def _relation(table: BronzeTable) -> sql.Composable:
+    return sql.Identifier(BRONZE_SCHEMA, table.relation)
 
 
-def _exists(cur, source: str, table: str, schema: str = BRONZE_SCHEMA) -> bool:
-    cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{schema}.{bronze_table(source, table)}",))
+def _exists(cur, table: BronzeTable, schema: str = BRONZE_SCHEMA) -> bool:
+    cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{schema}.{table.relation}",))
     return cur.fetchone()[0]
 
 
@@ -52,25 +32,24 @@ def _nothing_landed(check_name: str, asset_key: AssetKey | None = None, **metada
     )
 
 
-def duplicate_keys(source: str, contract: TableContract) -> AssetCheckResult:
+def duplicate_keys(table: BronzeTable) -> AssetCheckResult:
     """Keys repeated in bronze; with `unique_in_source`, also keys repeated within the last load (dlt's staging
     copy of it), which a merge on the key would otherwise collapse to one row without a word."""
     with warehouse_as("loader").cursor() as cur:
-        if not _exists(cur, source, contract.table):
+        if not _exists(cur, table):
             return _nothing_landed("duplicate_keys", duplicate_keys=0)
-        dup_keys, dup_rows, sample = _duplicates(cur, _relation(source, contract.table), contract.keys)
+        dup_keys, dup_rows, sample = _duplicates(cur, _relation(table), table.key)
         where = ""
-        if contract.unique_in_source:
-            if _exists(cur, source, contract.table, STAGING_SCHEMA):
-                staged = _duplicates(cur, sql.Identifier(STAGING_SCHEMA, bronze_table(source, contract.table)),
-                                     contract.source_keys or contract.keys)
+        if table.unique_in_source:
+            if _exists(cur, table, STAGING_SCHEMA):
+                staged = _duplicates(cur, sql.Identifier(STAGING_SCHEMA, table.relation), table.source_key)
                 if staged[0]:
                     where = f"; {staged[0]} of them repeated within the last load (the source repeats them; bronze kept one version)"
                 dup_keys, dup_rows, sample = dup_keys + staged[0], dup_rows + staged[1], (sample or []) + (staged[2] or [])
     return AssetCheckResult(
         passed=dup_keys == 0,
         severity=AssetCheckSeverity.ERROR,
-        description=f"{dup_keys} duplicated keys ({', '.join(contract.keys)}) over {dup_rows} rows{where}",
+        description=f"{dup_keys} duplicated keys ({', '.join(table.key)}) over {dup_rows} rows{where}",
         metadata={"failing_rows": int(dup_rows), "duplicate_keys": int(dup_keys), "sample_keys": list(sample or [])[:SAMPLE_SIZE]},
     )
 
@@ -101,27 +80,27 @@ def _sample(cur, rel, columns, condition) -> list[str]:
     return [r[0] for r in cur.fetchall()]
 
 
-def profile_table(source: str, contract: TableContract) -> dict[str, AssetCheckResult]:
+def profile_table(table: BronzeTable) -> dict[str, AssetCheckResult]:
     """Missing required values and non-numbers per column, counted in one scan of the table. Only when a column
     fails does a second scan count the failing rows and sample them (each test is evaluated once per value on
     the passing path: on the 10 M-row studentVle that halves the check)."""
-    rel = _relation(source, contract.table)
-    asset_key = AssetKey([BRONZE_SCHEMA, source, contract.table])
+    rel = _relation(table)
+    asset_key = AssetKey(table.asset_path)
     results: dict[str, AssetCheckResult] = {}
     with warehouse_as("loader").cursor() as cur:
-        if not _exists(cur, source, contract.table):
-            names = (["required_not_null"] if contract.required else []) + (["numeric_values"] if contract.numeric else [])
+        if not _exists(cur, table):
+            names = (["required_not_null"] if table.required else []) + (["numeric_values"] if table.numeric else [])
             return {name: _nothing_landed(name, asset_key) for name in names}
         cur.execute("SELECT current_setting('server_version_num')::int >= 160000")
         fast = cur.fetchone()[0]
-        any_missing = sql.SQL(" OR ").join(_missing(c) for c in contract.required) if contract.required else None
-        any_invalid = sql.SQL(" OR ").join(_invalid_number(c, fast) for c in contract.numeric) if contract.numeric else None
-        aggregates = [sql.SQL("count(*) FILTER (WHERE {})").format(_missing(c)) for c in contract.required]
-        aggregates += [sql.SQL("count(*) FILTER (WHERE {})").format(_invalid_number(c, fast)) for c in contract.numeric]
+        any_missing = sql.SQL(" OR ").join(_missing(c) for c in table.required) if table.required else None
+        any_invalid = sql.SQL(" OR ").join(_invalid_number(c, fast) for c in table.numeric) if table.numeric else None
+        aggregates = [sql.SQL("count(*) FILTER (WHERE {})").format(_missing(c)) for c in table.required]
+        aggregates += [sql.SQL("count(*) FILTER (WHERE {})").format(_invalid_number(c, fast)) for c in table.numeric]
         cur.execute(sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(aggregates), rel))
         row = list(cur.fetchone())
-        missing_by_column = dict(zip(contract.required, row[: len(contract.required)]))
-        invalid_by_column = dict(zip(contract.numeric, row[len(contract.required) :]))
+        missing_by_column = dict(zip(table.required, row[: len(table.required)]))
+        invalid_by_column = dict(zip(table.numeric, row[len(table.required) :]))
 
         def failing_rows(condition, by_column) -> int:
             if not any(by_column.values()):
@@ -129,7 +108,7 @@ def profile_table(source: str, contract: TableContract) -> dict[str, AssetCheckR
             cur.execute(sql.SQL("SELECT count(*) FROM {} WHERE {}").format(rel, condition))
             return cur.fetchone()[0]
 
-        key_cols = contract.keys or contract.required
+        key_cols = table.key or table.required
         if any_missing is not None:
             failing = failing_rows(any_missing, missing_by_column)
             bad = {c: int(n) for c, n in missing_by_column.items() if n}
@@ -153,68 +132,71 @@ def profile_table(source: str, contract: TableContract) -> dict[str, AssetCheckR
                 check_name="numeric_values",
                 passed=failing == 0,
                 severity=AssetCheckSeverity.ERROR,
-                description=f"{failing} rows quarantined: non-numeric value in {', '.join(bad) or ', '.join(contract.numeric)}",
+                description=f"{failing} rows quarantined: non-numeric value in {', '.join(bad) or ', '.join(table.numeric)}",
                 metadata={
                     "failing_rows": int(failing),
                     "invalid_by_column": bad,
-                    "sample_values": _sample(cur, rel, contract.numeric, any_invalid) if failing else [],
+                    "sample_values": _sample(cur, rel, table.numeric, any_invalid) if failing else [],
                 },
             )
     return results
 
 
-def schema_drift(source: str, contract: TableContract) -> AssetCheckResult:
-    """A column the source added is carried into bronze (nothing dropped) and reported here as a warning."""
+def schema_drift(table: BronzeTable) -> AssetCheckResult:
+    """A column the source added is carried into bronze (nothing dropped) and reported here as a warning, naming
+    the table and the column. (A declared column missing blocks earlier: at the landed file's header, or at the
+    source database's schema contract, before anything loads.)"""
     with warehouse_as("loader").cursor() as cur:
         cur.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
-            (BRONZE_SCHEMA, bronze_table(source, contract.table)),
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s"
+            " ORDER BY ordinal_position",
+            (BRONZE_SCHEMA, table.relation),
         )
         present = [r[0] for r in cur.fetchall() if not r[0].startswith("_dlt")]
-    new = sorted(set(present) - set(contract.columns))
+    new = sorted(set(present) - set(table.bronze_columns))
+    where = f"{BRONZE_SCHEMA}.{table.relation}"
     return AssetCheckResult(
         passed=not new,
         severity=AssetCheckSeverity.WARN,
-        description=f"new columns carried through bronze: {new}" if new else "columns as declared",
+        description=f"{where}: new columns carried through bronze: {new}" if new else f"{where}: columns as declared",
         metadata={"new_columns": new, "failing_rows": 0},
     )
 
 
-def bronze_checks(source: str, contracts: list[TableContract]) -> list:
+def bronze_checks(tables: tuple[BronzeTable, ...]) -> list:
     """For every declared table: blocking checks (duplicate keys; missing required values and non-numbers,
-    counted in one scan) and a warning when the source added columns the contract does not declare."""
+    counted in one scan) and a warning when the source added columns the declaration does not name."""
     checks = []
-    for contract in contracts:
-        key = AssetKey([BRONZE_SCHEMA, source, contract.table])
-        if contract.keys:
-            checks.append(_single(key, "duplicate_keys", duplicate_keys, source, contract,
-                                  f"No two rows share ({', '.join(contract.keys)}).", blocking=True))
+    for table in tables:
+        key = AssetKey(table.asset_path)
+        if table.key:
+            checks.append(_single(key, "duplicate_keys", duplicate_keys, table,
+                                  f"No two rows share ({', '.join(table.key)}).", blocking=True))
         specs = []
-        if contract.required:
+        if table.required:
             specs.append(AssetCheckSpec("required_not_null", asset=key, blocking=True,
-                                        description=f"{', '.join(contract.required)} are present."))
-        if contract.numeric:
+                                        description=f"{', '.join(table.required)} are present."))
+        if table.numeric:
             specs.append(AssetCheckSpec("numeric_values", asset=key, blocking=True,
-                                        description=f"{', '.join(contract.numeric)} hold numbers (bad rows are quarantined)."))
+                                        description=f"{', '.join(table.numeric)} hold numbers (bad rows are quarantined)."))
         if specs:
-            checks.append(_profile(key, specs, source, contract))
-        if contract.columns:
-            checks.append(_single(key, "schema_drift", schema_drift, source, contract,
-                                  "Columns match the declared ones.", blocking=False))
+            checks.append(_profile(key, specs, table))
+        checks.append(_single(key, "schema_drift", schema_drift, table,
+                              "Columns match the declared ones (a new column is carried and reported).", blocking=False))
     return checks
 
 
-def _single(key, check_name, fn, source, contract, description, blocking):
+def _single(key, check_name, fn, table, description, blocking):
     @asset_check(asset=key, name=check_name, blocking=blocking, description=description)
     def _check():
-        return fn(source, contract)
+        return fn(table)
 
     return _check
 
 
-def _profile(key, specs, source, contract):
-    @multi_asset_check(specs=specs, name=f"{source}_{contract.table}_profile")
+def _profile(key, specs, table):
+    @multi_asset_check(specs=specs, name=f"{table.source}_{table.name}_profile")
     def _checks():
-        yield from profile_table(source, contract).values()
+        yield from profile_table(table).values()
 
     return _checks

@@ -13,20 +13,14 @@ from dlt.destinations.impl.postgres.postgres import PostgresClient, PostgresParq
 from edu_platform.lib.environment import configure_dlt
 from edu_platform.lib.ownership import owners_of
 from edu_platform.lib.settings import dlt_pipelines_dir
+from edu_platform.lib.tables import BRONZE_SCHEMA, BronzeTable, bronze_table  # noqa: F401 (BRONZE_SCHEMA, bronze_table: re-exported)
 from edu_platform.lib.warehouse import warehouse_as
-
-BRONZE_SCHEMA = "bronze"
 
 # Settings for dlt's own sessions with the warehouse. A merge deletes the staged keys from bronze with
 # `WHERE EXISTS (staging)`; PostgreSQL unique-ifies them in a hash table and then probes the key's index in
 # hash order. Sorted instead, the probes walk the index in order: a week's merge into the 10.6 M-row Dost
 # campaign history deletes its 135 K keys in 0.4 s instead of 0.9 s (2.3 s with a cold cache).
 LOAD_SESSION_OPTIONS = "-cenable_hashagg=off"  # no blank: dlt re-encodes a blank as "+"
-
-
-def bronze_table(source: str, table: str) -> str:
-    """Bronze tables share one schema, so each carries its source as a prefix: `bronze.oulad_courses`."""
-    return f"{source}_{table}"
 
 
 class _ParquetCopyJob(PostgresParquetCopyJob):
@@ -96,58 +90,57 @@ def declaration_pipeline(source: str) -> dlt.Pipeline:
 
 
 class EduDltTranslator(DagsterDltTranslator):
-    """Keys `bronze/<source>/<table>`, no invented upstream assets, grouped `<source>_bronze`; the description
-    comes from the table's declaration in the source's `settings.py` (`DESCRIPTIONS`, key from `CONTRACTS`,
-    cadence), the owner from `lib/ownership.py`, and the declared columns become the asset's column schema."""
+    """Keys `bronze/<source>/<table>`, no invented upstream assets, grouped `<source>_bronze`; the description,
+    key, cadence and column schema come from the table's declaration (`defs/<source>/tables.py`), the owner from
+    `lib/ownership.py`."""
 
-    def __init__(self, source: str):
-        self.source = source
+    def __init__(self, tables: tuple[BronzeTable, ...]):
+        sources = {t.source for t in tables}
+        if len(sources) != 1:
+            raise ValueError(f"one translator per source: the tables given belong to {sorted(sources) or 'none'}")
+        self.source = sources.pop()
+        self.tables = {t.name: t for t in tables}
 
     def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
         default = super().get_asset_spec(data)
-        table = data.resource.name
+        name = data.resource.name
+        table = self.tables.get(name)
+        if table is None:
+            raise KeyError(f"dlt resource {self.source}.{name} has no declaration: add it to TABLES in"
+                           f" edu_platform/defs/{self.source}/tables.py")
         return default.replace_attributes(
-            key=AssetKey([BRONZE_SCHEMA, self.source, table]),
+            key=AssetKey(table.asset_path),
             deps=[],
             group_name=f"{self.source}_bronze",
             kinds={"dlt", "postgres"},
-            description=describe_bronze_table(self.source, table, data.resource.write_disposition),
+            description=describe_bronze_table(table, data.resource.write_disposition),
             owners=owners_of(self.source),
             tags={"layer": "bronze", "source": self.source},
-        ).merge_attributes(metadata=_declared_columns(data.resource))
+        ).merge_attributes(metadata=_declared_columns(table))
 
 
-def describe_bronze_table(source: str, table: str, write_disposition) -> str:
-    """What a row is (the source's `DESCRIPTIONS`), then its key, cadence and how a load writes it."""
-    from edu_platform.sources import source_module
-
-    settings = source_module(source, "settings")
-    descriptions = getattr(settings, "DESCRIPTIONS", {})
-    if table not in descriptions:
-        raise KeyError(f"bronze table {source}.{table} has no description: add it to DESCRIPTIONS in edu_platform/defs/{source}/settings.py")
-    contract = next((c for c in getattr(settings, "CONTRACTS", []) if c.table == table), None)
-    key = f"({', '.join(contract.keys)})" if contract is not None and contract.keys else "none (rows may repeat)"
+def describe_bronze_table(table: BronzeTable, write_disposition) -> str:
+    """What a row is (the declaration's description), then its key, cadence and how a load writes it."""
+    key = f"({', '.join(table.key)})" if table.key else "none (rows may repeat)"
     disposition = write_disposition.get("disposition") if isinstance(write_disposition, dict) else write_disposition
     how = {"replace": "each load replaces the table", "merge": "each load merges on the key (a re-run replaces, never duplicates)",
            "append": "each load appends"}.get(disposition, str(disposition))
-    from edu_platform.defs.quality.freshness import cadence_of
-
     return (
-        f"{descriptions[table]}\n\nTable `{BRONZE_SCHEMA}.{bronze_table(source, table)}` · key {key} · loaded"
-        f" {cadence_of(source)} by dlt, {how} · values as the source published them (silver types them)."
+        f"{table.description}\n\nTable `{BRONZE_SCHEMA}.{table.relation}` · key {key} · loaded"
+        f" {table.cadence} by dlt, {how} · values as the source published them (silver types them)."
     )
 
 
-def _declared_columns(resource) -> dict:
-    """The resource's declared columns as `dagster/column_schema`, described from the column glossary (dbt doc blocks,
-    `dbt/models/docs/columns.md`); each load's dlt schema gives the types (and dlt's own `_dlt_*` columns). A source
-    reflected at run time (Dost's tables) declares none here."""
+def _declared_columns(table: BronzeTable) -> dict:
+    """The declared bronze columns as `dagster/column_schema` (type: the declared family, else text, as bronze keeps
+    landed values), described from the column glossary (dbt doc blocks, `dbt/models/docs/columns.md`); each load's
+    dlt schema adds the types it wrote (and dlt's own `_dlt_*` columns)."""
     from edu_platform.lib.dbt import column_glossary
 
     glossary = column_glossary()
+    renamed_from = {new: old for old, new in table.renamed.items()}
     columns = [
-        TableColumn(name=name, type=hints.get("data_type") or "text", description=hints.get("description") or glossary.get(name))
-        for name, hints in (resource.columns or {}).items()
-        if isinstance(hints, dict)
+        TableColumn(name=name, type=table.types.get(renamed_from.get(name, name)) or "text", description=glossary.get(name))
+        for name in table.bronze_columns
     ]
-    return {"dagster/column_schema": TableSchema(columns=columns)} if columns else {}
+    return {"dagster/column_schema": TableSchema(columns=columns)}

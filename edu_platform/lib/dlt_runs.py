@@ -10,6 +10,7 @@ from psycopg2 import sql
 from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, bronze_pipeline, bronze_table
 from edu_platform.lib.landed_files import LandedFileError, quoted_prefix
 from edu_platform.lib.redaction import redact
+from edu_platform.lib.tables import BronzeTable
 from edu_platform.lib.warehouse import warehouse_as
 
 # psycopg2's COPY error: "<message>\nCONTEXT:  COPY <table>, line <n>[, column <c>]: "<text>""
@@ -22,20 +23,22 @@ _COPY_ERROR = re.compile(
 def run_bronze_load(
     context: AssetExecutionContext,
     dlt: DagsterDltResource,
-    source_name: str,
+    tables: tuple[BronzeTable, ...],
     dlt_source,
     describe_table: Optional[Callable[[str], str]] = None,
     source_label: Optional[str] = None,
     **run_kwargs,
 ) -> Iterator:
-    """Run `dlt_source` into bronze; a failure names the file (or table) and line instead of dlt's internals,
+    """Run `dlt_source` into bronze (`tables`: its declarations); a failure names the file (or table) and line instead of dlt's internals,
     and a failure while reading a database source names that database (`source_label`, no credentials)."""
+    translator = EduDltTranslator(tables)
+    source_name = translator.source
     try:
         for event in dlt.run(
             context=context,
             dlt_source=dlt_source,
             dlt_pipeline=bronze_pipeline(source_name),
-            dagster_dlt_translator=EduDltTranslator(source_name),
+            dagster_dlt_translator=translator,
             **run_kwargs,
         ):
             yield with_row_counts(event, source_name, dlt_source, context)

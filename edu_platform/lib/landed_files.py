@@ -71,8 +71,9 @@ class Header:
     has_bom: bool
 
 
-def read_header(file_url: str, first_bytes: bytes, expected: Sequence[str]) -> Header:
-    """Check the header line: every expected column present, extra ones plain identifiers (schema drift)."""
+def read_header(file_url: str, first_bytes: bytes, expected: Sequence[str], relation: str | None = None) -> Header:
+    """Check the header line: every expected column present (else a blocking error naming the file, the columns
+    and the bronze table `relation` that declares them), extra ones plain identifiers (schema drift, carried)."""
     if not first_bytes.strip():
         raise LandedFileError(f"{file_url}: empty file (expected a header line with {', '.join(expected)})")
     has_bom = first_bytes.startswith(BOM)
@@ -85,8 +86,10 @@ def read_header(file_url: str, first_bytes: bytes, expected: Sequence[str]) -> H
     columns = tuple(c.strip() for c in next(csv.reader(io.StringIO(decoded))))
     missing = [c for c in expected if c not in columns]
     if missing:
+        declared = f" declared for bronze table {relation}" if relation else ""
         raise LandedFileError(
-            f"{file_url}: line 1: header {quoted_prefix(decoded)} lacks column(s) {missing}; expected {list(expected)}"
+            f"{file_url}: line 1: header {quoted_prefix(decoded)} lacks column(s) {missing}{declared};"
+            f" expected {list(expected)}"
         )
     extra = tuple(c for c in columns if c not in expected)
     bad = [c for c in extra if not _COLUMN.match(c)]
@@ -147,7 +150,7 @@ def import_csv(item: FileItemDict, expected: Sequence[str], table_name: str, roo
     check_inside_root(item, root)
     with item.open(mode="rb", compression="disable") as f:
         head = f.read(64 * 1024)
-    header = read_header(item["file_url"], head, expected)
+    header = read_header(item["file_url"], head, expected, relation=table_name)
     path = local_copy(item, skip_bom=header.has_bom)
     hints = dlt.mark.make_hints(table_name=table_name, columns=text_columns(header.columns))
     yield dlt.mark.with_file_import(path, "csv", hints=hints)

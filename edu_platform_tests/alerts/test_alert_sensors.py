@@ -10,7 +10,7 @@ import pytest
 from dagster import AssetSelection, build_sensor_context, instance_for_test
 
 from edu_platform.defs.alerts.sensors import asset_check_alert_sensor, run_failure_alert_sensor
-from edu_platform.defs.oulad.generator import generate
+from edu_platform.synthetic.oulad import generate
 from edu_platform_tests.alerts.receivers import SmtpReceiver, WebhookReceiver
 from edu_platform_tests.conftest import make_database
 from edu_platform_tests.helpers import check_results, materialize_selection, started_steps, step_errors

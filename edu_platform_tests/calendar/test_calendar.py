@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, build_schedule_context, instance_for_test
 
-from edu_platform.defs.dost import generator as dost_generator
-from edu_platform.defs.udacity import generator as udacity_generator
+from edu_platform.synthetic import dost as dost_generator
+from edu_platform.synthetic import udacity as udacity_generator
 from edu_platform.defs.udacity import landing as udacity_landing
 from edu_platform.lib import partitions
 from edu_platform_tests.conftest import make_database
@@ -133,7 +133,8 @@ def test_run_with_a_partition_not_open_yet_is_a_one_line_error(tmp_path):
 
 @pytest.mark.parametrize("moment", ["2026-11-30T10:00:00Z", "2026-11-26T15:00:00Z", "2027-12-01T10:00:00Z"])
 def test_default_dost_source_leaves_one_complete_week_to_append(moment, tmp_path, monkeypatch):
-    from edu_platform.defs.dost import landing, settings
+    from edu_platform.defs.dost import settings
+    from edu_platform.synthetic.landing import dost as landing
 
     now = at(moment)
     week = partitions.last_complete_week(now)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from dagster import AssetKey, AssetSelection
 
-from edu_platform.defs.dost.generator import generate as generate_dost
-from edu_platform.defs.dost.landing import default_history
-from edu_platform.defs.udacity.generator import write_month
+from edu_platform.synthetic.dost import generate as generate_dost
+from edu_platform.synthetic.landing.dost import default_history
+from edu_platform.synthetic.udacity import write_month
 from edu_platform.lib.partitions import parse_now
 from edu_platform.lib.warehouse import Warehouse
 from edu_platform_tests.calendar.test_calendar import CLI, _cli_env

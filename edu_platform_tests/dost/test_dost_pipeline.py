@@ -16,7 +16,7 @@ import pytest
 from dagster import AssetKey, AssetSelection, DagsterInstance, build_schedule_context
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from edu_platform.defs.dost import generator
+from edu_platform.synthetic import dost as generator
 from edu_platform.defs.dost.source import hash_phone
 from edu_platform_tests.conftest import make_database
 from edu_platform_tests.helpers import check_results, materialize_selection, step_errors
@@ -196,7 +196,8 @@ def test_generator_is_deterministic_and_append_equals_longer_history():
 
 
 def test_landing_creates_a_live_looking_default_source(monkeypatch, tmp_path):
-    from edu_platform.defs.dost import landing, settings
+    from edu_platform.defs.dost import settings
+    from edu_platform.synthetic.landing import dost as landing
 
     db = make_database("dost_landing")
     db.drop_database()

@@ -9,9 +9,9 @@ from edu_platform_tests.dagster_dev import running_dagster_dev
 @pytest.fixture(scope="session")
 def operator_sources(tmp_path_factory):
     """Small real data for all three sources, configured through the environment `dagster dev` inherits."""
-    from edu_platform.defs.dost.generator import generate as generate_dost
-    from edu_platform.defs.oulad.generator import generate as generate_oulad
-    from edu_platform.defs.udacity.generator import write_dimensions, write_month
+    from edu_platform.synthetic.dost import generate as generate_dost
+    from edu_platform.synthetic.oulad import generate as generate_oulad
+    from edu_platform.synthetic.udacity import write_dimensions, write_month
 
     root = tmp_path_factory.mktemp("operator_sources")
     generate_oulad(root / "oulad", scale=0.003)

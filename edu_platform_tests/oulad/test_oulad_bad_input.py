@@ -6,7 +6,7 @@ import shutil
 import pytest
 from dagster import AssetSelection
 
-from edu_platform.defs.oulad.generator import generate
+from edu_platform.synthetic.oulad import generate
 from edu_platform_tests.helpers import check_results, materialize_selection, started_steps, step_errors
 
 BRONZE = AssetSelection.groups("oulad_bronze")

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from dagster import AssetSelection
 
-from edu_platform.defs.oulad.generator import generate
+from edu_platform.synthetic.oulad import generate
 from edu_platform_tests.helpers import check_results, materialize_selection, step_errors
 
 OULAD = AssetSelection.groups("oulad_bronze", "oulad_silver", "oulad_gold", "shared_gold")

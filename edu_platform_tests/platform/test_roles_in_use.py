@@ -7,7 +7,7 @@ import psycopg2
 import pytest
 from dagster import AssetSelection
 
-from edu_platform.defs.oulad.generator import generate
+from edu_platform.synthetic.oulad import generate
 from edu_platform.lib.roles import BI_READER, LOADER, TRANSFORMER, ensure_roles, login_as
 from edu_platform.lib.warehouse import warehouse_as
 from edu_platform_tests.helpers import materialize_selection, step_errors

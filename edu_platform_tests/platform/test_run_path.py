@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, AssetSelection, DagsterInstance, RunsFilter
 
-from edu_platform.defs.dost.generator import generate as generate_dost
-from edu_platform.defs.oulad.generator import generate as generate_oulad
-from edu_platform.defs.udacity.generator import generate as generate_udacity
+from edu_platform.synthetic.dost import generate as generate_dost
+from edu_platform.synthetic.oulad import generate as generate_oulad
+from edu_platform.synthetic.udacity import generate as generate_udacity
 from edu_platform_tests.conftest import make_database
 from edu_platform_tests.helpers import cli_environment, table_hashes
 

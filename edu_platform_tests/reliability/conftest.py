@@ -4,8 +4,8 @@ compare against."""
 
 import pytest
 
-from edu_platform.defs.dost import generator as dost_generator
-from edu_platform.defs.oulad.generator import generate as generate_oulad
+from edu_platform.synthetic import dost as dost_generator
+from edu_platform.synthetic.oulad import generate as generate_oulad
 from edu_platform_tests.conftest import make_database
 from edu_platform_tests.helpers import materialize_selection, step_errors, table_hashes
 from edu_platform_tests.reliability.crash import run_graph

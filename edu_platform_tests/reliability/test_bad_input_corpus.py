@@ -13,8 +13,8 @@ import psycopg2
 import pytest
 from dagster import AssetKey, AssetSelection, DagsterInstance
 
-from edu_platform.defs.dost import generator as dost_generator
-from edu_platform.defs.udacity import generator as udacity_generator
+from edu_platform.synthetic import dost as dost_generator
+from edu_platform.synthetic import udacity as udacity_generator
 from edu_platform.defs.udacity.assets import udacity_facts_bronze
 from edu_platform.defs.udacity.landing import discover_nanodegrees, register_partitions
 from edu_platform.defs.udacity.settings import DIMENSION, month_folder

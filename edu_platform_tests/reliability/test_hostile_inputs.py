@@ -11,9 +11,9 @@ import shutil
 import pytest
 from dagster import AssetKey, AssetSelection
 
-from edu_platform.defs.dost import generator as dost_generator
-from edu_platform.defs.oulad.generator import generate as generate_oulad
-from edu_platform.defs.udacity import generator as udacity_generator
+from edu_platform.synthetic import dost as dost_generator
+from edu_platform.synthetic.oulad import generate as generate_oulad
+from edu_platform.synthetic import udacity as udacity_generator
 from edu_platform.defs.udacity.assets import udacity_dims_bronze, udacity_dims_dbt
 from edu_platform_tests.conftest import make_database
 from edu_platform_tests.helpers import check_results, materialize_selection, step_errors

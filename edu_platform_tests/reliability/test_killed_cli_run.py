@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from edu_platform.defs.oulad.generator import generate
+from edu_platform.synthetic.oulad import generate
 from edu_platform_tests.conftest import make_database
 from edu_platform_tests.helpers import cli_environment
 

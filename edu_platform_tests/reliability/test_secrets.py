@@ -4,7 +4,7 @@
 import pytest
 from dagster import AssetSelection, DagsterRunStatus, instance_for_test, serialize_value
 
-from edu_platform.defs.oulad.generator import generate
+from edu_platform.synthetic.oulad import generate
 from edu_platform_tests.helpers import materialize_selection
 
 CANARY = "Canary-Pw-7731-zq"

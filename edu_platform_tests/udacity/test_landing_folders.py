@@ -15,7 +15,8 @@ from dagster import AssetMaterialization, DagsterInstance, build_sensor_context
 from dagster._core.instance.ref import InstanceRef
 
 from edu_platform.cli import main
-from edu_platform.defs.udacity import generator, landing
+from edu_platform.defs.udacity import landing
+from edu_platform.synthetic import udacity as generator
 from edu_platform.defs.udacity.assets import udacity_facts_bronze
 from edu_platform.defs.udacity.schedules import udacity_nanodegree_sensor
 from edu_platform.lib.partitions import parse_now

@@ -8,8 +8,11 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
-from edu_platform.defs.udacity import generator, landing
-from edu_platform.defs.udacity.settings import FACT_FILES, validate_nanodegree
+from edu_platform.defs.udacity import landing as landing_root
+from edu_platform.defs.udacity.settings import validate_nanodegree
+from edu_platform.defs.udacity.tables import FACT_FILES
+from edu_platform.synthetic import udacity as generator
+from edu_platform.synthetic.landing import udacity as landing
 
 
 def _digest(root) -> dict[str, str]:
@@ -89,5 +92,5 @@ def test_default_landing_covers_every_partition_month(tmp_path, monkeypatch):
     message = landing.ensure_landed()
     assert message and "generated" in message
     assert landing.ensure_landed() is None  # nothing left to land
-    valid, refused = landing.discover_nanodegrees()
+    valid, refused = landing_root.discover_nanodegrees()
     assert valid == ["data_engineering", "data_science", "machine_learning"] and refused == []

@@ -13,7 +13,7 @@ import pytest
 from dagster import AssetKey, AssetSelection, DagsterInstance, DefaultScheduleStatus, build_schedule_context, build_sensor_context, instance_for_test
 from psycopg2 import sql
 
-from edu_platform.defs.udacity import generator
+from edu_platform.synthetic import udacity as generator
 from edu_platform.defs.udacity.assets import udacity_dims_bronze, udacity_dims_dbt, udacity_facts_bronze, udacity_facts_dbt
 from edu_platform.defs.udacity.landing import discover_nanodegrees
 from edu_platform.defs.udacity.schedules import udacity_nanodegree_sensor

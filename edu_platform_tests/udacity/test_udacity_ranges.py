@@ -11,7 +11,7 @@ import shutil
 import pytest
 from dagster import AssetKey, AssetSelection, DagsterInstance
 
-from edu_platform.defs.udacity import generator
+from edu_platform.synthetic import udacity as generator
 from edu_platform.defs.udacity.assets import UDACITY_PARTITIONS, udacity_dims_bronze, udacity_dims_dbt, udacity_facts_bronze, udacity_facts_dbt
 from edu_platform.lib.partitions import range_run_tags, range_runs
 from edu_platform_tests.conftest import make_database

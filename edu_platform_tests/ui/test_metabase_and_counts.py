@@ -29,9 +29,9 @@ def built(tmp_path_factory, warehouse):
     """OULAD, four Dost weeks and one course month, built bronze to gold into the session's warehouse: the one the
     dbt manifest was parsed for, whose relation names dagster-dbt counts rows and reads columns by (a database of
     the module's own would make those queries cross-database, which PostgreSQL refuses)."""
-    from edu_platform.defs.dost.generator import generate as generate_dost
-    from edu_platform.defs.oulad.generator import generate as generate_oulad
-    from edu_platform.defs.udacity.generator import write_dimensions, write_month
+    from edu_platform.synthetic.dost import generate as generate_dost
+    from edu_platform.synthetic.oulad import generate as generate_oulad
+    from edu_platform.synthetic.udacity import write_dimensions, write_month
 
     root = tmp_path_factory.mktemp("ui_sources")
     wh = warehouse

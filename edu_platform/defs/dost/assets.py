@@ -10,11 +10,12 @@ from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dlt import DagsterDltResource, dlt_assets
 from psycopg2 import sql
 
-from edu_platform.defs.dost.settings import CONTRACTS, SOURCE, TABLES, first_week, lag_hours, source_warehouse
+from edu_platform.defs.dost.settings import SOURCE, first_week, lag_hours, source_warehouse
 from edu_platform.defs.dost.source import dost_source
+from edu_platform.defs.dost.tables import TABLES
 from edu_platform.lib.checks import bronze_checks
 from edu_platform.lib.dbt import build_dbt_assets, partition_window_vars
-from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, bronze_table, declaration_pipeline
+from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, declaration_pipeline
 from edu_platform.lib.dlt_runs import run_bronze_load
 from edu_platform.lib.partitions import weekly_partitions
 from edu_platform.lib.warehouse import warehouse_as
@@ -26,7 +27,7 @@ dost_weekly_partitions = weekly_partitions(first_week())
     dlt_source=dost_source(declared=True),
     dlt_pipeline=declaration_pipeline(SOURCE),
     name="dost_bronze",
-    dagster_dlt_translator=EduDltTranslator(SOURCE),
+    dagster_dlt_translator=EduDltTranslator(TABLES),
     partitions_def=dost_weekly_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     pool="dlt_dost",
@@ -38,7 +39,7 @@ def dost_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
     yield from run_bronze_load(
         context,
         dlt,
-        SOURCE,
+        TABLES,
         dost_source(window_start=window.start, window_end=window.end, first_load=first_load),
         source_label=f"Dost source database {source_warehouse().display_name()}",
         loader_file_format="parquet",
@@ -51,7 +52,7 @@ def tables_not_in_bronze() -> frozenset:
     with warehouse_as("loader").cursor() as cur:
         cur.execute(
             "select t from unnest(%s::text[]) t where to_regclass(%s || '.' || %s || '_' || t) is null",
-            (list(TABLES), BRONZE_SCHEMA, SOURCE),
+            ([t.name for t in TABLES], BRONZE_SCHEMA, SOURCE),
         )
         return frozenset(r[0] for r in cur.fetchall())
 
@@ -71,12 +72,13 @@ def index_bronze(vacuum: frozenset = frozenset()) -> None:
             (BRONZE_SCHEMA,),
         )
         existing = dict(cur.fetchall())
-        for table, (key, cursor) in TABLES.items():
-            relation = bronze_table(SOURCE, table)
+        for table in TABLES:
+            relation = table.relation
             cur.execute("select to_regclass(%s)", (f"{BRONZE_SCHEMA}.{relation}",))
             if cur.fetchone()[0] is None:
                 continue
-            window_columns = [c for c in (cursor, "created_on" if table == "users" else None) if c]
+            key = table.source_key[0]
+            window_columns = [c for c in (table.cursor, "created_on" if table.name == "users" else None) if c]
             for column, method in [(key, "btree"), *((c, "brin") for c in window_columns if c != key)]:
                 name = f"{relation}_{column}"
                 if existing.get(name) == method:
@@ -92,11 +94,11 @@ def index_bronze(vacuum: frozenset = frozenset()) -> None:
                         options,
                     )
                 )
-            if table in vacuum:
+            if table.name in vacuum:
                 cur.execute(sql.SQL("vacuum (analyze) {}").format(sql.Identifier(BRONZE_SCHEMA, relation)))
 
 
-dost_bronze_checks = bronze_checks(SOURCE, CONTRACTS)
+dost_bronze_checks = bronze_checks(TABLES)
 
 
 def dost_dbt_vars(context: AssetExecutionContext) -> dict:

@@ -25,17 +25,10 @@ import pyarrow as pa
 import sqlalchemy as sa
 from dlt.sources.sql_database import sql_table
 
-from edu_platform.defs.dost.settings import (
-    BRONZE_KEYS,
-    SOURCE,
-    SOURCE_COLUMNS,
-    TABLES,
-    lag_hours,
-    pii_salt,
-    source_warehouse,
-)
+from edu_platform.defs.dost.settings import SOURCE, lag_hours, pii_salt, source_warehouse
+from edu_platform.defs.dost.tables import TABLES, TABLES_BY_NAME
 from edu_platform.lib.redaction import redact
-from edu_platform.lib.dlt_pipelines import bronze_table
+from edu_platform.lib.tables import BronzeTable
 from edu_platform.lib.warehouse import Warehouse
 
 # connectorx streams Arrow batches straight from PostgreSQL's binary protocol (measured ~3-4x faster
@@ -64,12 +57,13 @@ class SchemaContractError(RuntimeError):
 
 
 def schema_differences(db: Warehouse, schema: str = "public") -> tuple[list[str], dict[str, list[str]]]:
-    """(blocking breaches, new columns per table) of the source against SOURCE_COLUMNS."""
+    """(blocking breaches, new columns per table) of the source against the declared columns and type families."""
+    contract = {t.origin: t.types for t in TABLES}
     try:
         rows = db.rows(
             "select table_name, column_name, data_type from information_schema.columns"
             " where table_schema = %s and table_name = any(%s) order by table_name, ordinal_position",
-            (schema, list(SOURCE_COLUMNS)),
+            (schema, list(contract)),
         )
     except psycopg2.Error as exc:
         detail = redact(" ".join(str(exc).split()))[:500] or type(exc).__name__
@@ -78,7 +72,7 @@ def schema_differences(db: Warehouse, schema: str = "public") -> tuple[list[str]
     for table, column, data_type in rows:
         found.setdefault(table, {})[column] = data_type
     breaches, new = [], {}
-    for table, declared in SOURCE_COLUMNS.items():
+    for table, declared in contract.items():
         if table not in found:
             breaches.append(f"table {table}: missing (expected columns {', '.join(declared)})")
             continue
@@ -167,7 +161,8 @@ def dost_source(
 
     Tables in `first_load` (not yet in bronze) are appended by COPY straight into their bronze table; the
     others merge on the key through dlt's staging copy. A first load killed half-way is made whole by the
-    next run, whose merge replaces every key of its window."""
+    next run, whose merge replaces every key of its window. `declared=True`: the resources only declare the
+    assets (no database is read)."""
     chosen = table_backend or backend()
     if declared:
         engine = sa.create_engine(_DECLARED_URL)
@@ -182,27 +177,27 @@ def dost_source(
         engine = sa.create_engine(db.sqlalchemy_url())
         cx_url = db.dlt_credentials()
     lag_td = dt.timedelta(hours=lag_hours() if lag is None else lag)
-    for table, (key, cursor) in TABLES.items():
-        yield _table_resource(engine, cx_url, chosen, table, key, cursor, window_start, window_end, lag_td, table in first_load)
+    for table in TABLES:
+        yield _table_resource(engine, cx_url, chosen, table, window_start, window_end, lag_td, table.name in first_load)
 
 
-def _table_resource(engine, cx_url, chosen, table, key, cursor, start, end, lag, append=False):
+def _table_resource(engine, cx_url, chosen, table: BronzeTable, start, end, lag, append=False):
     incremental, adapter = None, None
-    windowed = cursor is not None and start is not None and end is not None
-    if windowed and table == "users":
+    windowed = table.cursor is not None and start is not None and end is not None
+    if windowed and table.name == "users":
         # a user belongs to the window it signed up in and to the window of its latest change
         adapter = _users_window(_utc(start) - lag, _utc(end))
     elif windowed:
         incremental = dlt.sources.incremental(
-            cursor, initial_value=_utc(start) - lag, end_value=_utc(end), range_start="closed", range_end="open"
+            table.cursor, initial_value=_utc(start) - lag, end_value=_utc(end), range_start="closed", range_end="open"
         )
     backend_kwargs = {}
     if chosen == "connectorx" and cx_url:
         backend_kwargs = {"conn": cx_url, "return_type": "arrow_stream", "batch_size": CHUNK_ROWS}
-    is_experience = table == "experience"
+    hashed = "phone" in table.renamed  # read apart, hashed on the way (`_phones_hashed`)
     resource = sql_table(
         credentials=engine,
-        table=table,
+        table=table.origin,
         schema="public",
         backend=chosen,
         chunk_size=CHUNK_ROWS,
@@ -210,22 +205,23 @@ def _table_resource(engine, cx_url, chosen, table, key, cursor, start, end, lag,
         incremental=incremental,
         defer_table_reflect=True,
         reflection_level="full",
-        excluded_columns=["phone"] if is_experience else None,
-        query_adapter_callback=_select_phone_too if is_experience else adapter,
+        excluded_columns=["phone"] if hashed else None,
+        query_adapter_callback=_select_phone_too if hashed else adapter,
         write_disposition="append" if append else {"disposition": "merge", "strategy": "delete-insert"},
-        primary_key=list(BRONZE_KEYS.get(table, (key,))),
-        table_adapter_callback=_versioned_key if table in BRONZE_KEYS else None,
+        primary_key=list(table.key),
+        table_adapter_callback=_versioned_key if table.key != table.source_key else None,
     )
-    resource.apply_hints(table_name=bronze_table(SOURCE, table), file_format="parquet")
-    if is_experience:
+    resource.apply_hints(table_name=table.relation, file_format="parquet")
+    if hashed:
         resource.add_map(_phones_hashed)
     return resource
 
 
 def _versioned_key(table: sa.Table) -> sa.Table:
-    """The bronze key of a table kept per version (BRONZE_KEYS). dlt reflects the source's primary key when the
-    extraction starts, which would override the resource's `primary_key` and merge the versions away."""
-    table.append_constraint(sa.PrimaryKeyConstraint(*[table.c[c] for c in BRONZE_KEYS[table.name]]))
+    """The bronze key of a table kept per version (its key is wider than the source's). dlt reflects the source's
+    primary key when the extraction starts, which would override the resource's `primary_key` and merge the
+    versions away."""
+    table.append_constraint(sa.PrimaryKeyConstraint(*[table.c[c] for c in TABLES_BY_NAME[table.name].key]))
     return table
 
 

@@ -3,21 +3,22 @@
 from dagster import AssetExecutionContext
 from dagster_dlt import DagsterDltResource, dlt_assets
 
-from edu_platform.defs.oulad.settings import CONTRACTS, FILES, SOURCE, source_url
+from edu_platform.defs.oulad.settings import SOURCE, source_url
 from edu_platform.defs.oulad.source import oulad_source
+from edu_platform.defs.oulad.tables import TABLES
 from edu_platform.lib.checks import bronze_checks
 from edu_platform.lib.dbt import build_dbt_assets
-from edu_platform.lib.dlt_pipelines import EduDltTranslator, bronze_table, declaration_pipeline
+from edu_platform.lib.dlt_pipelines import EduDltTranslator, declaration_pipeline
 from edu_platform.lib.dlt_runs import run_bronze_load
 
-_FILE_OF_TABLE = {bronze_table(SOURCE, table): f"{stem}.csv" for stem, (table, _) in FILES.items()}
+_FILE_OF_TABLE = {t.relation: f"{t.origin}.csv" for t in TABLES}
 
 
 @dlt_assets(
-    dlt_source=oulad_source(bucket_url="declared"),
+    dlt_source=oulad_source(declared=True),
     dlt_pipeline=declaration_pipeline(SOURCE),
     name="oulad_bronze",
-    dagster_dlt_translator=EduDltTranslator(SOURCE),
+    dagster_dlt_translator=EduDltTranslator(TABLES),
     pool="dlt_oulad",
 )
 def oulad_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
@@ -25,12 +26,12 @@ def oulad_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource)
     yield from run_bronze_load(
         context,
         dlt,
-        SOURCE,
+        TABLES,
         oulad_source(bucket_url=url),
         describe_table=lambda table: f"{url}/{_FILE_OF_TABLE.get(table, table)}",
     )
 
 
-oulad_bronze_checks = bronze_checks(SOURCE, CONTRACTS)
+oulad_bronze_checks = bronze_checks(TABLES)
 
 oulad_dbt_assets = build_dbt_assets(name="oulad_dbt", source=SOURCE)

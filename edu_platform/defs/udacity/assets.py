@@ -1,13 +1,13 @@
 """Course-file assets: bronze facts per (month, nanodegree) partition, bronze dimensions unpartitioned,
 the dbt silver/gold models in two groups of the same shape (one @dbt_assets per partitions definition),
-and the bronze contracts."""
+and the bronze checks."""
 
 from datetime import date
 
 from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dlt import DagsterDltResource, dlt_assets
 
-from edu_platform.defs.udacity.settings import CONTRACTS, DIMENSION, FACT_FILES, SOURCE, month_folder, source_url, start_month, validate_nanodegree
+from edu_platform.defs.udacity.settings import DIMENSION, SOURCE, month_folder, source_url, start_month, validate_nanodegree
 from edu_platform.defs.udacity.source import (
     delete_empty_partitions,
     list_landed,
@@ -15,9 +15,10 @@ from edu_platform.defs.udacity.source import (
     udacity_dims_source,
     udacity_facts_source,
 )
+from edu_platform.defs.udacity.tables import FACTS, TABLES
 from edu_platform.lib.checks import bronze_checks
 from edu_platform.lib.dbt import build_dbt_assets
-from edu_platform.lib.dlt_pipelines import EduDltTranslator, bronze_table, declaration_pipeline
+from edu_platform.lib.dlt_pipelines import EduDltTranslator, declaration_pipeline
 from edu_platform.lib.dlt_runs import run_bronze_load
 from edu_platform.lib.partitions import monthly_by_dimension
 
@@ -64,10 +65,10 @@ def udacity_partition_vars(context: AssetExecutionContext) -> dict:
 
 
 @dlt_assets(
-    dlt_source=udacity_facts_source(root="declared", partitions=[]),
+    dlt_source=udacity_facts_source(declared=True),
     dlt_pipeline=declaration_pipeline(SOURCE),
     name="udacity_facts_bronze",
-    dagster_dlt_translator=EduDltTranslator(SOURCE),
+    dagster_dlt_translator=EduDltTranslator(TABLES),
     partitions_def=UDACITY_PARTITIONS,
     backfill_policy=SINGLE_RUN,
     pool="dlt_udacity",
@@ -83,7 +84,7 @@ def udacity_facts_bronze(context: AssetExecutionContext, dlt: DagsterDltResource
     yield from run_bronze_load(
         context,
         dlt,
-        SOURCE,
+        TABLES,
         udacity_facts_source(root, partitions, row_counts, landed=landed, first_load=tables_not_in_bronze()),
         describe_table=lambda table: _describe(root, partitions, table),
         loader_file_format="csv",
@@ -111,21 +112,21 @@ def _label(partitions: list[tuple[str, str]]) -> str:
     return f"{months[0]}..{months[-1]} x {', '.join(nanodegrees)}"
 
 
-_FILE_OF_TABLE = {bronze_table(SOURCE, stem): f"{stem}.csv" for stem in FACT_FILES}
+_FILE_OF_TABLE = {t.relation: f"{t.origin}.csv" for t in FACTS}
 
 
 @dlt_assets(
-    dlt_source=udacity_dims_source(root="declared"),
+    dlt_source=udacity_dims_source(declared=True),
     dlt_pipeline=declaration_pipeline(SOURCE),
     name="udacity_dims_bronze",
-    dagster_dlt_translator=EduDltTranslator(SOURCE),
+    dagster_dlt_translator=EduDltTranslator(TABLES),
     pool="dlt_udacity",
 )
 def udacity_dims_bronze(context: AssetExecutionContext, dlt: DagsterDltResource):
-    yield from run_bronze_load(context, dlt, SOURCE, udacity_dims_source(source_url()), loader_file_format="csv")
+    yield from run_bronze_load(context, dlt, TABLES, udacity_dims_source(source_url()), loader_file_format="csv")
 
 
-udacity_bronze_checks = bronze_checks(SOURCE, CONTRACTS)
+udacity_bronze_checks = bronze_checks(TABLES)
 
 # Two @dbt_assets, one per partitions definition, split by model tag (udacity_dims / udacity_facts). A fact's
 # relationship test to a dimension runs with the facts: dbt's `buildable` indirect selection (lib/dbt.py) leaves

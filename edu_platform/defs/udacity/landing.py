@@ -1,5 +1,5 @@
-"""Landed folders: the default synthetic landing for `make run`, what the landing root holds, and the
-nanodegree partitions it implies.
+"""Landed folders: what the landing root holds, and the nanodegree partitions it implies (`make run`'s default
+synthetic landing is a developer tool: `edu_platform/synthetic/landing/udacity.py`).
 
 Every folder under the landing root is either part of a valid partition or reported by name
 (`scan_landing`): `<nanodegree>/<YYYY>/<MM>/` with a lower-case identifier, a four-digit year, a month
@@ -15,26 +15,9 @@ from datetime import datetime
 
 import fsspec
 
-from edu_platform.defs.udacity.settings import (
-    DEFAULT_LANDED_MONTHS,
-    DEFAULT_NANODEGREES,
-    DEFAULT_SCALE,
-    DIM_FILES,
-    DIMENSION,
-    DIMENSION_FOLDER,
-    FACT_FILES,
-    SOURCE,
-    configured,
-    earliest_landed_month,
-    landed_start_month_file,
-    month_folder,
-    parse_month,
-    source_url,
-    start_month,
-    validate_nanodegree,
-)
+from edu_platform.defs.udacity.settings import DIMENSION, DIMENSION_FOLDER, month_folder, source_url, start_month, validate_nanodegree
+from edu_platform.defs.udacity.tables import DIM_FILES, FACT_FILES
 from edu_platform.lib import partitions
-from edu_platform.lib.settings import env_float, landing_dir
 
 log = logging.getLogger(__name__)
 
@@ -42,54 +25,6 @@ log = logging.getLogger(__name__)
 def last_complete_month(now: datetime | None = None) -> str:
     """The newest month (YYYY-MM) that has ended: the newest monthly partition."""
     return partitions.last_complete_month(now)
-
-
-def default_months(now: datetime | None = None) -> list[str]:
-    """Every partition month so far: from the first partition month to the last complete one."""
-    from edu_platform.defs.udacity.generator import month_range
-
-    start_y, start_m = parse_month(start_month())
-    end_y, end_m = parse_month(last_complete_month(now))
-    count = (end_y - start_y) * 12 + (end_m - start_m) + 1
-    return month_range(f"{end_y:04d}-{end_m:02d}", count) if count > 0 else []
-
-
-def pin_default_start(now: datetime | None = None) -> str:
-    """The default landing's first month, recorded once (the first partition month from then on): the
-    earliest month already landed, else the DEFAULT_LANDED_MONTHS months ending at the last complete one."""
-    from edu_platform.defs.udacity.generator import month_range
-
-    marker = landed_start_month_file()
-    if marker.exists():
-        return marker.read_text().strip()
-    start = earliest_landed_month(str(landing_dir(SOURCE))) or month_range(last_complete_month(now), DEFAULT_LANDED_MONTHS)[0]
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(start)
-    return start
-
-
-def ensure_landed(now: datetime | None = None) -> str | None:
-    """Without UDACITY_SOURCE, land the default nanodegrees for every partition month not yet landed
-    (the first time, the last DEFAULT_LANDED_MONTHS complete months; then each new month as it ends)."""
-    if configured():
-        return None
-    from edu_platform.defs.udacity.generator import write_dimensions, write_month
-
-    pin_default_start(now)
-    root = landing_dir(SOURCE)
-    scale = env_float("EDU_UDACITY_SCALE", DEFAULT_SCALE)
-    missing = [
-        (nd, month)
-        for nd in DEFAULT_NANODEGREES
-        for month in default_months(now)
-        if not (root / nd / month[:4] / month[5:7] / "video_log.csv").exists()
-    ]
-    if not missing and (root / DIMENSION_FOLDER / "users_dim.csv").exists():
-        return None
-    write_dimensions(root, DEFAULT_NANODEGREES, scale)
-    for nd, month in missing:
-        write_month(root, nd, month, scale)
-    return f"generated synthetic course files at scale {scale} in {root} ({len(missing)} nanodegree-month folders)"
 
 
 # ------------------------------------------------------------------------------- the landing root

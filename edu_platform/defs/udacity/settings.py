@@ -1,9 +1,9 @@
-"""The landed course files, what each table promises, and where they are read from."""
+"""The course files' settings: where they are read from, the partition months and nanodegrees. Their tables are
+declared in `tables.py`."""
 
 import os
 import re
 
-from edu_platform.lib.checks import TableContract
 from edu_platform.lib.settings import landing_dir
 from edu_platform.lib.warehouse import safe_identifier
 
@@ -17,83 +17,6 @@ DIMENSION_FOLDER = "dimensional_tables"
 # under UDACITY_SOURCE, the month the default landing started at): a fixed month, so every process that
 # loads the definitions sees the same partitions. It is a start, never "now".
 DEFAULT_START_MONTH = "2026-08"
-# how many months `make run`'s default landing starts with, ending at the last complete month
-DEFAULT_LANDED_MONTHS = 3
-DEFAULT_SCALE = 0.01
-DEFAULT_NANODEGREES = ("data_science", "data_engineering", "machine_learning")
-
-# fact file stem -> columns as landed; each row gains `nanodegree` and `month` (its folder) in bronze
-FACT_FILES: dict[str, tuple[str, ...]] = {
-    "project_feedback": ("feedback_id", "user_id", "project_id", "submitted_at", "rating", "feedback_text"),
-    "section_feedback": ("feedback_id", "user_id", "section_id", "submitted_at", "rating", "feedback_text"),
-    "mentor_activity": (
-        "question_id", "user_id", "mentor_id", "category", "question_text", "asked_at", "answer_text", "answered_at",
-    ),
-    "video_log": ("event_id", "user_id", "video_id", "event_ts", "event_type", "seconds_watched"),
-}
-PARTITION_COLUMNS = ("nanodegree", "month")
-
-# dimension file stem -> (bronze table, key, columns as landed); bronze merges on (key, updated_at), keeping
-# every version; silver's latest updated_at wins across loads
-DIM_FILES: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "users_dim": (
-        "users", "user_id",
-        ("user_id", "first_name", "last_name", "email", "country", "signup_date", "updated_at"),
-    ),
-    "projects_dim": (
-        "projects", "project_id",
-        ("project_id", "nanodegree", "section_id", "section_title", "project_title", "difficulty", "updated_at"),
-    ),
-    "videos_dim": (
-        "videos", "video_id",
-        (
-            "video_id", "nanodegree", "section_id", "section_title", "video_title", "position",
-            "duration_seconds", "updated_at",
-        ),
-    ),
-}
-
-# bronze table -> what a row is (shown as the asset's description in the Dagster UI, with its key and cadence)
-DESCRIPTIONS: dict[str, str] = {
-    "project_feedback": "Landed `<nanodegree>/<year>/<month>/project_feedback.csv`: one row per learner's rating (1-5)"
-    " and comment on a project, tagged with the folder's nanodegree and month.",
-    "section_feedback": "Landed `section_feedback.csv` per nanodegree and month: one row per learner's rating (1-5) and"
-    " comment on a course section.",
-    "mentor_activity": "Landed `mentor_activity.csv` per nanodegree and month: one row per question a learner asked a"
-    " mentor, its category, and the answer and its time when answered.",
-    "video_log": "Landed `video_log.csv` per nanodegree and month: one row per player event (play, pause, complete...)"
-    " with seconds watched. The export repeats some events verbatim: no key in bronze, silver keeps one per event_id.",
-    "users": "Landed `dimensional_tables/users_dim.csv`: one row per learner (name and e-mail stay in bronze and silver;"
-    " gold keeps country and signup date), merged on user_id, the latest updated_at wins.",
-    "projects": "Landed `dimensional_tables/projects_dim.csv`: one row per project of a nanodegree section, with its"
-    " difficulty; merged on project_id.",
-    "videos": "Landed `dimensional_tables/videos_dim.csv`: one row per video of a nanodegree section, with its position"
-    " and duration; merged on video_id.",
-}
-
-CONTRACTS = [
-    TableContract(
-        "project_feedback", keys=("feedback_id",), required=("user_id", "project_id", "submitted_at", "rating") + PARTITION_COLUMNS,
-        numeric=("rating",),
-    ),
-    TableContract(
-        "section_feedback", keys=("feedback_id",), required=("user_id", "section_id", "submitted_at", "rating") + PARTITION_COLUMNS,
-        numeric=("rating",),
-    ),
-    TableContract(
-        "mentor_activity", keys=("question_id",), required=("user_id", "category", "question_text", "asked_at") + PARTITION_COLUMNS,
-    ),
-    # the export repeats some events verbatim: no key in bronze, silver keeps one row per event_id
-    TableContract(
-        "video_log", required=("event_id", "user_id", "video_id", "event_ts", "event_type") + PARTITION_COLUMNS,
-        numeric=("seconds_watched",),
-    ),
-    TableContract("users", keys=("user_id", "updated_at"), required=("signup_date",)),
-    TableContract("projects", keys=("project_id", "updated_at"), required=("nanodegree", "section_id"), numeric=("difficulty",)),
-    TableContract(
-        "videos", keys=("video_id", "updated_at"), required=("nanodegree", "section_id"), numeric=("position", "duration_seconds"),
-    ),
-]
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
 
@@ -115,6 +38,8 @@ def landed_start_month_file():
 def earliest_landed_month(root: str) -> str | None:
     """The earliest `<nanodegree>/<YYYY>/<MM>` folder holding a fact file under `root` (valid names only), as YYYY-MM."""
     import fsspec
+
+    from edu_platform.defs.udacity.tables import FACT_FILES
 
     try:
         fs, base = fsspec.core.url_to_fs(root)

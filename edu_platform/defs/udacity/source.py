@@ -23,17 +23,8 @@ from dlt.sources.filesystem import FileItemDict, filesystem
 from psycopg2 import sql
 from pyarrow import csv as pacsv
 
-from edu_platform.defs.udacity.settings import (
-    DIM_FILES,
-    DIMENSION_FOLDER,
-    FACT_FILES,
-    PARTITION_COLUMNS,
-    SOURCE,
-    month_folder,
-    parse_month,
-    source_url,
-    validate_nanodegree,
-)
+from edu_platform.defs.udacity.settings import DIMENSION_FOLDER, SOURCE, month_folder, parse_month, source_url, validate_nanodegree
+from edu_platform.defs.udacity.tables import DIM_FILES, DIMENSIONS, FACT_FILES, FACTS, PARTITION_COLUMNS
 from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, bronze_table
 from edu_platform.lib.landed_files import (
     LandedFileError,
@@ -43,6 +34,7 @@ from edu_platform.lib.landed_files import (
     read_header,
     text_columns,
 )
+from edu_platform.lib.tables import BronzeTable
 from edu_platform.lib.warehouse import warehouse_as
 
 BLOCK_SIZE = 16 * 1024 * 1024
@@ -50,14 +42,15 @@ MERGE_PARTITION = {"disposition": "merge", "strategy": "delete-insert"}
 
 
 def read_landed_csv(item: FileItemDict, expected: Sequence[str], constants: dict[str, str] | None = None,
-                    root: str | None = None) -> Iterator[pa.Table]:
-    """Stream a landed CSV as Arrow tables of text columns, with `constants` appended as columns."""
+                    root: str | None = None, relation: str | None = None) -> Iterator[pa.Table]:
+    """Stream a landed CSV as Arrow tables of text columns, with `constants` appended as columns (`relation`: the
+    bronze table it loads into, named when a declared column is missing)."""
     constants = constants or {}
     url = item["file_url"]
     check_inside_root(item, root)
     with item.open(mode="rb", compression="disable") as f:
         head = f.read(64 * 1024)
-    header = read_header(url, head, expected)
+    header = read_header(url, head, expected, relation=relation)
     reserved = [c for c in constants if c in header.columns]
     if reserved:
         raise LandedFileError(f"{url}: line 1: header has column(s) {reserved} that the loader adds from the folder name")
@@ -119,22 +112,25 @@ def list_landed(root: str, partitions: Sequence[tuple[str, str]]) -> dict[tuple[
 
 @dlt.source(name=f"{SOURCE}_facts")
 def udacity_facts_source(
-    root: str,
-    partitions: Sequence[tuple[str, str]],
+    root: str | None = None,
+    partitions: Sequence[tuple[str, str]] = (),
     row_counts: dict | None = None,
     landed: dict | None = None,
     first_load: frozenset = frozenset(),
+    declared: bool = False,
 ):
     """The four fact files of every `<root>/<nanodegree>/<YYYY>/<MM>/` folder of `partitions` ((nanodegree,
     month) pairs: one Dagster partition or a backfill range), one resource per file kind, in one load.
 
     Tables in `first_load` (not yet in bronze) are appended by COPY straight into their bronze table, with
     no staging copy and no merge; a first load killed half-way is made whole by the next run of those
-    partitions (never materialized, so the catch-up runs them again), whose merge replaces them."""
+    partitions (never materialized, so the catch-up runs them again), whose merge replaces them.
+    `declared=True`: the resources only declare the assets (nothing is read)."""
+    root = None if declared else root or source_url()
     partitions = [(validate_nanodegree(n), month_value(m)) for n, m in partitions]
     counts = row_counts if row_counts is not None else {}
-    for stem in FACT_FILES:
-        yield _fact_resource(root, partitions, stem, counts, landed, stem in first_load)
+    for table in FACTS:
+        yield _fact_resource(root, partitions, table, counts, landed, table.name in first_load)
 
 
 def tables_not_in_bronze() -> frozenset:
@@ -142,20 +138,21 @@ def tables_not_in_bronze() -> frozenset:
     with warehouse_as("loader").cursor() as cur:
         cur.execute(
             "select t from unnest(%s::text[]) t where to_regclass(%s || '.' || %s || '_' || t) is null",
-            (list(FACT_FILES), BRONZE_SCHEMA, SOURCE),
+            ([t.name for t in FACTS], BRONZE_SCHEMA, SOURCE),
         )
         return frozenset(r[0] for r in cur.fetchall())
 
 
-def _fact_resource(root: str, partitions: list[tuple[str, str]], stem: str, counts: dict, landed: dict | None, append: bool):
-    columns = FACT_FILES[stem]
+def _fact_resource(root: str | None, partitions: list[tuple[str, str]], table: BronzeTable, counts: dict,
+                   landed: dict | None, append: bool):
+    stem, columns = table.origin, table.columns
 
     @dlt.resource(
-        name=stem,
-        table_name=bronze_table(SOURCE, stem),
+        name=table.name,
+        table_name=table.relation,
         write_disposition="append" if append else MERGE_PARTITION,
         merge_key=list(PARTITION_COLUMNS),
-        columns=text_columns(columns + PARTITION_COLUMNS),
+        columns=text_columns(table.bronze_columns),
         file_format="csv",
     )
     def landed_fact():
@@ -163,9 +160,10 @@ def _fact_resource(root: str, partitions: list[tuple[str, str]], stem: str, coun
         for nanodegree, month in partitions:
             key = (stem, nanodegree, month)
             counts[key] = 0
-            for table in read_landed_csv(files[(nanodegree, month)][stem], columns, {"nanodegree": nanodegree, "month": month}, root=root):
-                counts[key] += table.num_rows
-                yield table
+            constants = {"nanodegree": nanodegree, "month": month}
+            for batch in read_landed_csv(files[(nanodegree, month)][stem], columns, constants, root=root, relation=table.relation):
+                counts[key] += batch.num_rows
+                yield batch
 
     return landed_fact
 
@@ -193,22 +191,24 @@ def delete_empty_partitions(row_counts: dict[tuple[str, str, str], int]) -> list
 
 
 @dlt.source(name=f"{SOURCE}_dims")
-def udacity_dims_source(root: str | None = None):
-    """The dimension files in `<root>/dimensional_tables/`, merged on their keys."""
-    root = root or source_url()
-    for stem, (table, key, columns) in DIM_FILES.items():
-        yield _dim_resource(root, stem, table, key, columns)
+def udacity_dims_source(root: str | None = None, declared: bool = False):
+    """The dimension files in `<root>/dimensional_tables/`, merged on their keys. `declared=True`: the resources
+    only declare the assets (nothing is read)."""
+    root = None if declared else root or source_url()
+    for table in DIMENSIONS:
+        yield _dim_resource(root, table)
 
 
-def _dim_resource(root: str, stem: str, table: str, key: str, columns: tuple[str, ...]):
-    hints = text_columns(columns)
+def _dim_resource(root: str | None, table: BronzeTable):
+    hints = text_columns(table.columns)
     hints["updated_at"] = {**hints["updated_at"], "dedup_sort": "desc"}
+    stem = table.origin
 
     @dlt.resource(
-        name=table,
-        table_name=bronze_table(SOURCE, table),
+        name=table.name,
+        table_name=table.relation,
         write_disposition=MERGE_PARTITION,
-        primary_key=[key, "updated_at"],  # every version kept: silver takes the latest updated_at over all loads
+        primary_key=list(table.key),  # (key, updated_at): every version kept; silver takes the latest over all loads
         columns=hints,
         file_format="csv",
     )
@@ -218,6 +218,6 @@ def _dim_resource(root: str, stem: str, table: str, key: str, columns: tuple[str
         if not found:
             raise LandedFileError(f"{folder}: missing file {stem}.csv (dimension files: "
                                   f"{', '.join(f'{s}.csv' for s in DIM_FILES)})")
-        yield from read_landed_csv(found[0], columns, root=root)
+        yield from read_landed_csv(found[0], table.columns, root=root, relation=table.relation)
 
     return landed_dimension

@@ -1,8 +1,11 @@
 """Default data for `make run`: synthetic OULAD files in the landing folder when OULAD_SOURCE is unset."""
 
-from edu_platform.defs.oulad.generator import generate
-from edu_platform.defs.oulad.settings import DEFAULT_SCALE, FILES, SOURCE, configured
+from edu_platform.defs.oulad.settings import SOURCE, configured
+from edu_platform.defs.oulad.tables import FILES
 from edu_platform.lib.settings import env_float, landing_dir
+from edu_platform.synthetic.oulad import generate
+
+DEFAULT_SCALE = 0.02
 
 
 def ensure_landed() -> str | None:

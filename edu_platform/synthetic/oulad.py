@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from edu_platform.defs.oulad.settings import FILES
+from edu_platform.defs.oulad.tables import FILES
 
 SEED = 20170171
 REAL_REGISTRATIONS = 32_593
@@ -91,7 +91,7 @@ def generate(out_dir: str | Path, scale: float = 0.02, seed: int = SEED) -> dict
         exam_date = MISSING if rng.random() < 0.4 else str(c.module_presentation_length - 2)
         rows.append((c.code_module, c.code_presentation, next_id, "Exam", exam_date, "100"))
         next_id += 1
-    assessments = pd.DataFrame(rows, columns=FILES["assessments"][1])
+    assessments = pd.DataFrame(rows, columns=FILES["assessments"].columns)
     _write(assessments, out / "assessments.csv")
     counts["assessments"] = len(assessments)
 

@@ -22,17 +22,12 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from edu_platform.defs.udacity.settings import (
-    DEFAULT_NANODEGREES,
-    DIM_FILES,
-    DIMENSION_FOLDER,
-    FACT_FILES,
-    parse_month,
-    validate_nanodegree,
-)
+from edu_platform.defs.udacity.settings import DIMENSION_FOLDER, parse_month, validate_nanodegree
+from edu_platform.defs.udacity.tables import DIM_FILES, FACT_FILES
 from edu_platform.lib.partitions import last_complete_month
 
 SEED = 20260801
+DEFAULT_NANODEGREES = ("data_science", "data_engineering", "machine_learning")
 FULL_USERS = 50_000
 DEFAULT_MONTHS = 24  # the default range: this many months, ending with the last complete month
 # Learners sign up over these 30 months; a learner comes back for another round one signup window after
@@ -201,8 +196,8 @@ def catalogue(nanodegree: str, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataF
                 int(rng.integers(120, 900)), CATALOGUE_UPDATED_AT,
             ))
     return (
-        pd.DataFrame(projects, columns=DIM_FILES["projects_dim"][2]),
-        pd.DataFrame(videos, columns=DIM_FILES["videos_dim"][2]),
+        pd.DataFrame(projects, columns=DIM_FILES["projects_dim"].columns),
+        pd.DataFrame(videos, columns=DIM_FILES["videos_dim"].columns),
     )
 
 
@@ -264,7 +259,7 @@ def month_facts(nanodegree: str, month: str, scale: float, seed: int = SEED) -> 
         out[kind] = frame.sort_values("submitted_at", kind="stable").reset_index(drop=True)
 
     out["mentor_activity"] = _mentor_activity(rng, nanodegree, tag, people, active, lo, hi, current_section, projects)
-    return {stem: out[stem][list(FACT_FILES[stem])] for stem in FACT_FILES}
+    return {stem: out[stem][list(FACT_FILES[stem].columns)] for stem in FACT_FILES}
 
 
 def _feedback_text(rng, rating: np.ndarray, who: pd.DataFrame, sections: np.ndarray) -> np.ndarray:
@@ -290,7 +285,7 @@ def _feedback_text(rng, rating: np.ndarray, who: pd.DataFrame, sections: np.ndar
 
 
 def _video_log(rng, nanodegree, tag, people, active, lo, hi, rate, base_video, videos) -> pd.DataFrame:
-    cols = list(FACT_FILES["video_log"])
+    cols = list(FACT_FILES["video_log"].columns)
     if not len(active):
         return pd.DataFrame(columns=cols)
     window = (hi - lo) / (30 * 86_400)
@@ -412,7 +407,7 @@ def write_dimensions(out: str | Path, nanodegrees: Iterable[str], scale: float, 
     }
     counts = {}
     for stem, frame in frames.items():
-        merged = _merge_dimension(folder / f"{stem}.csv", frame, DIM_FILES[stem][1])
+        merged = _merge_dimension(folder / f"{stem}.csv", frame, DIM_FILES[stem].source_key[0])
         _write(merged, folder / f"{stem}.csv")
         counts[stem] = len(merged)
     return counts

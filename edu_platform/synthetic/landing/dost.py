@@ -9,10 +9,10 @@ weeks, not every week since the generator's default start in 2019.
 
 import datetime as dt
 
-from edu_platform.defs.dost.generator import HIDDEN, generate, source_exists
 from edu_platform.defs.dost.settings import DEFAULT_SOURCE_DB, configured, landed_first_week_file, source_warehouse
 from edu_platform.lib.partitions import last_complete_week
 from edu_platform.lib.settings import env_float
+from edu_platform.synthetic.dost import HIDDEN, generate, source_exists
 
 DEFAULT_SCALE = 0.3  # ~430 users
 DEFAULT_WEEKS = 10
