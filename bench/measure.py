@@ -64,14 +64,14 @@ def slice_(folder: str, out: str, rows: str):
 
 
 def _copy_files(db, folder: Path, stems_tables):
-    from edu_platform.defs.oulad.settings import FILES
+    from edu_platform.defs.oulad.tables import FILES
 
     seconds = 0.0
     with db.connect() as conn:
         conn.autocommit = True
         with conn.cursor() as cur:
             for stem in stems_tables:
-                table, columns = FILES[stem]
+                table, columns = FILES[stem].name, FILES[stem].columns
                 cur.execute(f"create unlogged table if not exists copy_{table} ({', '.join(c + ' text' for c in columns)})")
                 start = time.perf_counter()
                 with open(folder / f"{stem}.csv", "rb") as f:
@@ -89,7 +89,7 @@ def copy_student_vle(folder: str):
 
 
 def copy_oulad(folder: str):
-    from edu_platform.defs.oulad.settings import FILES
+    from edu_platform.defs.oulad.tables import FILES
 
     db = _bench_db()
     try:

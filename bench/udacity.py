@@ -53,7 +53,7 @@ def prepare(folder: str, scale: str):
 
 
 def _fact_files(folder: Path):
-    from edu_platform.defs.udacity.settings import FACT_FILES
+    from edu_platform.defs.udacity.tables import FACT_FILES
 
     for stem in FACT_FILES:
         for path in sorted(folder.glob(f"*/[0-9][0-9][0-9][0-9]/[0-9][0-9]/{stem}.csv")):
@@ -62,7 +62,7 @@ def _fact_files(folder: Path):
 
 def copy(folder: str):
     """The floor: each fact file COPYed as is into an unlogged text table of its kind."""
-    from edu_platform.defs.udacity.settings import FACT_FILES
+    from edu_platform.defs.udacity.tables import FACT_FILES
 
     db = _bench_db("udacity_copy")
     seconds, files = 0.0, 0
@@ -70,8 +70,8 @@ def copy(folder: str):
         with db.connect() as conn:
             conn.autocommit = True
             with conn.cursor() as cur:
-                for stem, columns in FACT_FILES.items():
-                    cur.execute(f"create unlogged table copy_{stem} ({', '.join(c + ' text' for c in columns)})")
+                for stem, table in FACT_FILES.items():
+                    cur.execute(f"create unlogged table copy_{stem} ({', '.join(c + ' text' for c in table.columns)})")
                 for stem, path in _fact_files(Path(folder)):
                     start = time.perf_counter()
                     with open(path, "rb") as f:

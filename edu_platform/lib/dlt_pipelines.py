@@ -6,7 +6,7 @@ from urllib.parse import quote
 import dlt
 import pyarrow.parquet as pq
 from dagster import AssetKey, AssetSpec, TableColumn, TableSchema
-from dagster_dlt import DagsterDltTranslator
+from dagster_dlt import DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.destinations.impl.postgres.postgres import PostgresClient, PostgresParquetCopyJob
 
@@ -87,6 +87,31 @@ def declaration_pipeline(source: str) -> dlt.Pipeline:
         dataset_name=BRONZE_SCHEMA,
         pipelines_dir=str(dlt_pipelines_dir() / "declarations"),
     )
+
+
+def bronze_dlt_assets(tables: tuple[BronzeTable, ...], dlt_source, name: str, **kwargs):
+    """`@dlt_assets` over a source's declared bronze tables (`dlt_source` built with `declared=True`): keys, groups,
+    descriptions and columns from the declarations, and one pool per source (`dlt_<source>`): dagster-dlt drops and
+    re-creates a pipeline's working folder at each run, so two loads of one source must not overlap."""
+    translator = EduDltTranslator(tables)
+    return dlt_assets(
+        dlt_source=dlt_source,
+        dlt_pipeline=declaration_pipeline(translator.source),
+        name=name,
+        dagster_dlt_translator=translator,
+        pool=f"dlt_{translator.source}",
+        **kwargs,
+    )
+
+
+def tables_not_in_bronze(tables: tuple[BronzeTable, ...]) -> frozenset:
+    """The names of `tables` with nothing in bronze yet: their first load needs no merge (and no staging copy)."""
+    with warehouse_as("loader").cursor() as cur:
+        cur.execute(
+            "select name from unnest(%s::text[], %s::text[]) as t(name, relation) where to_regclass(%s || '.' || relation) is null",
+            ([t.name for t in tables], [t.relation for t in tables], BRONZE_SCHEMA),
+        )
+        return frozenset(r[0] for r in cur.fetchall())
 
 
 class EduDltTranslator(DagsterDltTranslator):

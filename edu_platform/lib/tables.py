@@ -23,7 +23,8 @@ def bronze_table(source: str, table: str) -> str:
 class BronzeTable:
     """One bronze table: where it comes from, what a row is, what it promises, and how often it lands.
 
-    - `origin`: the file stem as published or landed (`studentInfo` for `studentInfo.csv`), or the source table;
+    - `origin`: the file stem as published or landed (`studentInfo` for `studentInfo.csv`), or the source table
+      (by default the bronze name);
     - `columns`: the origin's columns in order; a mapping column -> type family (integer, text, timestamptz, ...)
       where the source has types (a database), which the source's schema contract checks before every extraction;
     - `key`: the bronze key (no two rows share it; a merge replaces on it); empty when rows may repeat;
@@ -37,10 +38,10 @@ class BronzeTable:
 
     source: str
     name: str
-    origin: str
     cadence: str
     columns: tuple[str, ...] | Mapping[str, str]
     description: str
+    origin: str = ""
     key: tuple[str, ...] = ()
     source_key: tuple[str, ...] = ()
     cursor: str | None = None
@@ -52,6 +53,7 @@ class BronzeTable:
     types: Mapping[str, str] = field(default_factory=dict, compare=False, init=False)
 
     def __post_init__(self):
+        object.__setattr__(self, "origin", self.origin or self.name)
         if isinstance(self.columns, Mapping):
             object.__setattr__(self, "types", MappingProxyType(dict(self.columns)))
             object.__setattr__(self, "columns", tuple(self.columns))

@@ -220,6 +220,44 @@ def test_symlinked_course_folder_out_of_the_root_is_refused(course_landing, tmp_
 
 # ------------------------------------------------------------------------------ dimension history (SCD2)
 
+def _add_column(path, name: bytes, value: bytes) -> int:
+    lines = path.read_bytes().rstrip(b"\n").split(b"\n")
+    path.write_bytes(b"\n".join([lines[0] + b"," + name] + [line + b"," + value for line in lines[1:]]) + b"\n")
+    return len(lines) - 1
+
+
+def test_new_course_file_column_is_carried_and_warned_naming_table_and_column(course_landing, fresh_warehouse):
+    from dagster import DagsterInstance
+
+    from edu_platform.defs.udacity.assets import udacity_facts_bronze
+
+    n = _add_column(course_landing / "data_science" / "2026" / "08" / "video_log.csv", b"player_version", b"v2")
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("nanodegree", ["data_science"])
+    result = materialize_selection(AssetSelection.assets(udacity_facts_bronze), instance=instance,
+                                   partition_key="2026-08-01|data_science")
+    assert result.success, step_errors(result)
+    checks = check_results(result)
+    drift = checks[("bronze/udacity/video_log", "schema_drift")]
+    assert not drift.passed and drift.severity.value == "WARN"
+    assert drift.metadata["new_columns"].value == ["player_version"]
+    assert "bronze.udacity_video_log" in drift.description and "player_version" in drift.description
+    assert fresh_warehouse.scalar("select count(*) from bronze.udacity_video_log where player_version = 'v2'") == n
+    for other in ("project_feedback", "section_feedback", "mentor_activity"):  # the files as declared pass
+        assert checks[(f"bronze/udacity/{other}", "schema_drift")].passed, other
+
+
+def test_course_file_missing_a_declared_column_blocks_naming_file_column_and_table(course_landing, fresh_warehouse):
+    path = course_landing / "dimensional_tables" / "videos_dim.csv"
+    lines = [line.split(b",") for line in path.read_bytes().rstrip(b"\n").split(b"\n")]
+    dropped = lines[0].index(b"position")
+    path.write_bytes(b"\n".join(b",".join(c for i, c in enumerate(line) if i != dropped) for line in lines) + b"\n")
+    message = failure(materialize_selection(AssetSelection.assets(udacity_dims_bronze)))
+    assert "videos_dim.csv: line 1" in message
+    assert "lacks column(s) ['position'] declared for bronze table udacity_videos" in message
+    assert not fresh_warehouse.scalar("select to_regclass('bronze.udacity_videos') is not null")
+
+
 @pytest.fixture(scope="module")
 def dim_date_db():
     from edu_platform_tests.reliability.support import build_dim_date

@@ -7,15 +7,15 @@ A weekly partition (or a range of them, in one run: single-run backfill policy) 
 """
 
 from dagster import AssetExecutionContext, BackfillPolicy
-from dagster_dlt import DagsterDltResource, dlt_assets
+from dagster_dlt import DagsterDltResource
 from psycopg2 import sql
 
-from edu_platform.defs.dost.settings import SOURCE, first_week, lag_hours, source_warehouse
+from edu_platform.defs.dost.settings import first_week, lag_hours, source_warehouse
 from edu_platform.defs.dost.source import dost_source
 from edu_platform.defs.dost.tables import TABLES
 from edu_platform.lib.checks import bronze_checks
 from edu_platform.lib.dbt import build_dbt_assets, partition_window_vars
-from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, declaration_pipeline
+from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, bronze_dlt_assets, tables_not_in_bronze
 from edu_platform.lib.dlt_runs import run_bronze_load
 from edu_platform.lib.partitions import weekly_partitions
 from edu_platform.lib.warehouse import warehouse_as
@@ -23,19 +23,17 @@ from edu_platform.lib.warehouse import warehouse_as
 dost_weekly_partitions = weekly_partitions(first_week())
 
 
-@dlt_assets(
-    dlt_source=dost_source(declared=True),
-    dlt_pipeline=declaration_pipeline(SOURCE),
+@bronze_dlt_assets(
+    TABLES,
+    dost_source(declared=True),
     name="dost_bronze",
-    dagster_dlt_translator=EduDltTranslator(TABLES),
     partitions_def=dost_weekly_partitions,
     backfill_policy=BackfillPolicy.single_run(),
-    pool="dlt_dost",
 )
 def dost_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
     window = context.partition_time_window
     context.log.info(f"Dost window [{window.start}, {window.end}) read from {lag_hours():g} h before its start")
-    first_load = tables_not_in_bronze()
+    first_load = tables_not_in_bronze(TABLES)
     yield from run_bronze_load(
         context,
         dlt,
@@ -45,16 +43,6 @@ def dost_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
         loader_file_format="parquet",
     )
     index_bronze(vacuum=first_load)
-
-
-def tables_not_in_bronze() -> frozenset:
-    """Tables with nothing in bronze yet: their first load needs no merge (and no staging copy)."""
-    with warehouse_as("loader").cursor() as cur:
-        cur.execute(
-            "select t from unnest(%s::text[]) t where to_regclass(%s || '.' || %s || '_' || t) is null",
-            ([t.name for t in TABLES], BRONZE_SCHEMA, SOURCE),
-        )
-        return frozenset(r[0] for r in cur.fetchall())
 
 
 def index_bronze(vacuum: frozenset = frozenset()) -> None:

@@ -1,26 +1,20 @@
 """OULAD assets: the dlt bronze load, the dbt silver/gold models, and the bronze checks."""
 
 from dagster import AssetExecutionContext
-from dagster_dlt import DagsterDltResource, dlt_assets
+from dagster_dlt import DagsterDltResource
 
-from edu_platform.defs.oulad.settings import SOURCE, source_url
+from edu_platform.defs.oulad.settings import source_url
 from edu_platform.defs.oulad.source import oulad_source
 from edu_platform.defs.oulad.tables import TABLES
 from edu_platform.lib.checks import bronze_checks
 from edu_platform.lib.dbt import build_dbt_assets
-from edu_platform.lib.dlt_pipelines import EduDltTranslator, declaration_pipeline
+from edu_platform.lib.dlt_pipelines import bronze_dlt_assets
 from edu_platform.lib.dlt_runs import run_bronze_load
 
 _FILE_OF_TABLE = {t.relation: f"{t.origin}.csv" for t in TABLES}
 
 
-@dlt_assets(
-    dlt_source=oulad_source(declared=True),
-    dlt_pipeline=declaration_pipeline(SOURCE),
-    name="oulad_bronze",
-    dagster_dlt_translator=EduDltTranslator(TABLES),
-    pool="dlt_oulad",
-)
+@bronze_dlt_assets(TABLES, oulad_source(declared=True), name="oulad_bronze")
 def oulad_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
     url = source_url()
     yield from run_bronze_load(

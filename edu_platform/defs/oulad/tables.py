@@ -5,29 +5,35 @@ from edu_platform.lib.tables import BronzeTable, by_origin
 
 PRESENTATION = ("code_module", "code_presentation")
 
+
+def _published(name: str, **declaration) -> BronzeTable:
+    """A published OULAD file, reloaded whole with each monthly snapshot."""
+    return BronzeTable(SOURCE, name, cadence=CADENCE, **declaration)
+
+
 TABLES: tuple[BronzeTable, ...] = (
-    BronzeTable(
-        SOURCE, "courses", origin="courses", cadence=CADENCE,
+    _published(
+        "courses",
         columns=("code_module", "code_presentation", "module_presentation_length"),
         key=PRESENTATION, numeric=("module_presentation_length",),
         description="OULAD `courses.csv` as published: one row per module presentation (e.g. AAA 2013J), with its length in days.",
     ),
-    BronzeTable(
-        SOURCE, "assessments", origin="assessments", cadence=CADENCE,
+    _published(
+        "assessments",
         columns=("code_module", "code_presentation", "id_assessment", "assessment_type", "date", "weight"),
         key=("id_assessment",), required=PRESENTATION, numeric=("id_assessment", "date", "weight"),
         description="OULAD `assessments.csv`: one row per assessment (TMA, CMA or Exam) of a presentation, its due day"
         " offset (`?` when the exam date is unpublished) and weight.",
     ),
-    BronzeTable(
-        SOURCE, "vle", origin="vle", cadence=CADENCE,
+    _published(
+        "vle",
         columns=("id_site", "code_module", "code_presentation", "activity_type", "week_from", "week_to"),
         key=("id_site",), required=PRESENTATION, numeric=("id_site", "week_from", "week_to"),
         description="OULAD `vle.csv`: one row per VLE site (a page, resource, quiz...) of a presentation, with its activity"
         " type and planned weeks.",
     ),
-    BronzeTable(
-        SOURCE, "student_info", origin="studentInfo", cadence=CADENCE,
+    _published(
+        "student_info", origin="studentInfo",
         columns=(
             "code_module", "code_presentation", "id_student", "gender", "region", "highest_education",
             "imd_band", "age_band", "num_of_prev_attempts", "studied_credits", "disability", "final_result",
@@ -37,23 +43,23 @@ TABLES: tuple[BronzeTable, ...] = (
         description="OULAD `studentInfo.csv`: one row per student and presentation: demographics (gender, region,"
         " education, IMD band, age band, disability), prior attempts, credits and the final result.",
     ),
-    BronzeTable(
-        SOURCE, "student_registration", origin="studentRegistration", cadence=CADENCE,
+    _published(
+        "student_registration", origin="studentRegistration",
         columns=("code_module", "code_presentation", "id_student", "date_registration", "date_unregistration"),
         key=PRESENTATION + ("id_student",), numeric=("id_student", "date_registration", "date_unregistration"),
         description="OULAD `studentRegistration.csv`: one row per student and presentation: registration day offset"
         " and, for a withdrawal, the unregistration day offset.",
     ),
-    BronzeTable(
-        SOURCE, "student_assessment", origin="studentAssessment", cadence=CADENCE,
+    _published(
+        "student_assessment", origin="studentAssessment",
         columns=("id_assessment", "id_student", "date_submitted", "is_banked", "score"),
         key=("id_assessment", "id_student"), numeric=("id_assessment", "id_student", "date_submitted", "is_banked", "score"),
         description="OULAD `studentAssessment.csv`: one row per submission (a non-submission has no row): day submitted,"
         " banked flag and score (below 40 is a fail).",
     ),
     # no key: one (student, site, date) repeats on several rows and their clicks add up
-    BronzeTable(
-        SOURCE, "student_vle", origin="studentVle", cadence=CADENCE,
+    _published(
+        "student_vle", origin="studentVle",
         columns=("code_module", "code_presentation", "id_student", "id_site", "date", "sum_click"),
         required=PRESENTATION + ("id_student", "id_site", "date", "sum_click"),
         numeric=("id_student", "id_site", "date", "sum_click"),

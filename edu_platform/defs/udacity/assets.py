@@ -5,20 +5,19 @@ and the bronze checks."""
 from datetime import date
 
 from dagster import AssetExecutionContext, BackfillPolicy
-from dagster_dlt import DagsterDltResource, dlt_assets
+from dagster_dlt import DagsterDltResource
 
 from edu_platform.defs.udacity.settings import DIMENSION, SOURCE, month_folder, source_url, start_month, validate_nanodegree
 from edu_platform.defs.udacity.source import (
     delete_empty_partitions,
     list_landed,
-    tables_not_in_bronze,
     udacity_dims_source,
     udacity_facts_source,
 )
 from edu_platform.defs.udacity.tables import FACTS, TABLES
 from edu_platform.lib.checks import bronze_checks
 from edu_platform.lib.dbt import build_dbt_assets
-from edu_platform.lib.dlt_pipelines import EduDltTranslator, declaration_pipeline
+from edu_platform.lib.dlt_pipelines import bronze_dlt_assets, tables_not_in_bronze
 from edu_platform.lib.dlt_runs import run_bronze_load
 from edu_platform.lib.partitions import monthly_by_dimension
 
@@ -64,14 +63,12 @@ def udacity_partition_vars(context: AssetExecutionContext) -> dict:
     return {"min_date": months[0], "max_date": _next_month(months[-1]), "nanodegrees": nanodegrees}
 
 
-@dlt_assets(
-    dlt_source=udacity_facts_source(declared=True),
-    dlt_pipeline=declaration_pipeline(SOURCE),
+@bronze_dlt_assets(
+    TABLES,
+    udacity_facts_source(declared=True),
     name="udacity_facts_bronze",
-    dagster_dlt_translator=EduDltTranslator(TABLES),
     partitions_def=UDACITY_PARTITIONS,
     backfill_policy=SINGLE_RUN,
-    pool="dlt_udacity",
 )
 def udacity_facts_bronze(context: AssetExecutionContext, dlt: DagsterDltResource):
     """One dlt load for every partition of the run. Every folder is listed first: a partition whose folder
@@ -85,7 +82,7 @@ def udacity_facts_bronze(context: AssetExecutionContext, dlt: DagsterDltResource
         context,
         dlt,
         TABLES,
-        udacity_facts_source(root, partitions, row_counts, landed=landed, first_load=tables_not_in_bronze()),
+        udacity_facts_source(root, partitions, row_counts, landed=landed, first_load=tables_not_in_bronze(FACTS)),
         describe_table=lambda table: _describe(root, partitions, table),
         loader_file_format="csv",
     )
@@ -115,13 +112,7 @@ def _label(partitions: list[tuple[str, str]]) -> str:
 _FILE_OF_TABLE = {t.relation: f"{t.origin}.csv" for t in FACTS}
 
 
-@dlt_assets(
-    dlt_source=udacity_dims_source(declared=True),
-    dlt_pipeline=declaration_pipeline(SOURCE),
-    name="udacity_dims_bronze",
-    dagster_dlt_translator=EduDltTranslator(TABLES),
-    pool="dlt_udacity",
-)
+@bronze_dlt_assets(TABLES, udacity_dims_source(declared=True), name="udacity_dims_bronze")
 def udacity_dims_bronze(context: AssetExecutionContext, dlt: DagsterDltResource):
     yield from run_bronze_load(context, dlt, TABLES, udacity_dims_source(source_url()), loader_file_format="csv")
 

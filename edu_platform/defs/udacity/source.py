@@ -133,16 +133,6 @@ def udacity_facts_source(
         yield _fact_resource(root, partitions, table, counts, landed, table.name in first_load)
 
 
-def tables_not_in_bronze() -> frozenset:
-    """Fact tables with nothing in bronze yet (their first load needs no merge)."""
-    with warehouse_as("loader").cursor() as cur:
-        cur.execute(
-            "select t from unnest(%s::text[]) t where to_regclass(%s || '.' || %s || '_' || t) is null",
-            ([t.name for t in FACTS], BRONZE_SCHEMA, SOURCE),
-        )
-        return frozenset(r[0] for r in cur.fetchall())
-
-
 def _fact_resource(root: str | None, partitions: list[tuple[str, str]], table: BronzeTable, counts: dict,
                    landed: dict | None, append: bool):
     stem, columns = table.origin, table.columns

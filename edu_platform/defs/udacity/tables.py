@@ -10,72 +10,67 @@ from edu_platform.lib.tables import BronzeTable, by_origin
 
 PARTITION_COLUMNS = ("nanodegree", "month")
 
+def _fact(name: str, columns: tuple[str, ...], description: str, required: tuple[str, ...] = (), **checks) -> BronzeTable:
+    """A fact file `<name>.csv`, landed in every month folder: each row gains the folder's nanodegree and month."""
+    return BronzeTable(SOURCE, name, cadence=CADENCE, columns=columns, description=description, added=PARTITION_COLUMNS,
+                       required=required + PARTITION_COLUMNS, **checks)
+
+
+def _dimension(name: str, key: str, columns: tuple[str, ...], description: str, **checks) -> BronzeTable:
+    """A dimension file `dimensional_tables/<name>_dim.csv`: bronze keeps every version of a key by `updated_at`."""
+    return BronzeTable(SOURCE, name, cadence=CADENCE, columns=columns, description=description, origin=f"{name}_dim",
+                       key=(key, "updated_at"), source_key=(key,), **checks)
+
+
 FACTS: tuple[BronzeTable, ...] = (
-    BronzeTable(
-        SOURCE, "project_feedback", origin="project_feedback", cadence=CADENCE,
-        columns=("feedback_id", "user_id", "project_id", "submitted_at", "rating", "feedback_text"),
-        added=PARTITION_COLUMNS,
-        key=("feedback_id",), required=("user_id", "project_id", "submitted_at", "rating") + PARTITION_COLUMNS,
-        numeric=("rating",),
-        description="Landed `<nanodegree>/<year>/<month>/project_feedback.csv`: one row per learner's rating (1-5)"
-        " and comment on a project, tagged with the folder's nanodegree and month.",
+    _fact(
+        "project_feedback", ("feedback_id", "user_id", "project_id", "submitted_at", "rating", "feedback_text"),
+        "Landed `<nanodegree>/<year>/<month>/project_feedback.csv`: one row per learner's rating (1-5) and comment on"
+        " a project, tagged with the folder's nanodegree and month.",
+        key=("feedback_id",), required=("user_id", "project_id", "submitted_at", "rating"), numeric=("rating",),
     ),
-    BronzeTable(
-        SOURCE, "section_feedback", origin="section_feedback", cadence=CADENCE,
-        columns=("feedback_id", "user_id", "section_id", "submitted_at", "rating", "feedback_text"),
-        added=PARTITION_COLUMNS,
-        key=("feedback_id",), required=("user_id", "section_id", "submitted_at", "rating") + PARTITION_COLUMNS,
-        numeric=("rating",),
-        description="Landed `section_feedback.csv` per nanodegree and month: one row per learner's rating (1-5) and"
-        " comment on a course section.",
+    _fact(
+        "section_feedback", ("feedback_id", "user_id", "section_id", "submitted_at", "rating", "feedback_text"),
+        "Landed `section_feedback.csv` per nanodegree and month: one row per learner's rating (1-5) and comment on a"
+        " course section.",
+        key=("feedback_id",), required=("user_id", "section_id", "submitted_at", "rating"), numeric=("rating",),
     ),
-    BronzeTable(
-        SOURCE, "mentor_activity", origin="mentor_activity", cadence=CADENCE,
-        columns=("question_id", "user_id", "mentor_id", "category", "question_text", "asked_at", "answer_text", "answered_at"),
-        added=PARTITION_COLUMNS,
-        key=("question_id",), required=("user_id", "category", "question_text", "asked_at") + PARTITION_COLUMNS,
-        description="Landed `mentor_activity.csv` per nanodegree and month: one row per question a learner asked a"
-        " mentor, its category, and the answer and its time when answered.",
+    _fact(
+        "mentor_activity",
+        ("question_id", "user_id", "mentor_id", "category", "question_text", "asked_at", "answer_text", "answered_at"),
+        "Landed `mentor_activity.csv` per nanodegree and month: one row per question a learner asked a mentor, its"
+        " category, and the answer and its time when answered.",
+        key=("question_id",), required=("user_id", "category", "question_text", "asked_at"),
     ),
     # the export repeats some events verbatim: no key in bronze, silver keeps one row per event_id
-    BronzeTable(
-        SOURCE, "video_log", origin="video_log", cadence=CADENCE,
-        columns=("event_id", "user_id", "video_id", "event_ts", "event_type", "seconds_watched"),
-        added=PARTITION_COLUMNS,
-        required=("event_id", "user_id", "video_id", "event_ts", "event_type") + PARTITION_COLUMNS,
-        numeric=("seconds_watched",),
-        description="Landed `video_log.csv` per nanodegree and month: one row per player event (play, pause,"
-        " complete...) with seconds watched. The export repeats some events verbatim: no key in bronze, silver keeps"
-        " one per event_id.",
+    _fact(
+        "video_log", ("event_id", "user_id", "video_id", "event_ts", "event_type", "seconds_watched"),
+        "Landed `video_log.csv` per nanodegree and month: one row per player event (play, pause, complete...) with"
+        " seconds watched. The export repeats some events verbatim: no key in bronze, silver keeps one per event_id.",
+        required=("event_id", "user_id", "video_id", "event_ts", "event_type"), numeric=("seconds_watched",),
     ),
 )
 
 DIMENSIONS: tuple[BronzeTable, ...] = (
-    BronzeTable(
-        SOURCE, "users", origin="users_dim", cadence=CADENCE,
-        columns=("user_id", "first_name", "last_name", "email", "country", "signup_date", "updated_at"),
-        key=("user_id", "updated_at"), source_key=("user_id",), required=("signup_date",),
-        description="Landed `dimensional_tables/users_dim.csv`: one row per learner (name and e-mail stay in bronze and"
-        " silver; gold keeps country and signup date), merged on user_id, the latest updated_at wins.",
+    _dimension(
+        "users", "user_id", ("user_id", "first_name", "last_name", "email", "country", "signup_date", "updated_at"),
+        "Landed `dimensional_tables/users_dim.csv`: one row per learner (name and e-mail stay in bronze and silver;"
+        " gold keeps country and signup date), merged on user_id, the latest updated_at wins.",
+        required=("signup_date",),
     ),
-    BronzeTable(
-        SOURCE, "projects", origin="projects_dim", cadence=CADENCE,
-        columns=("project_id", "nanodegree", "section_id", "section_title", "project_title", "difficulty", "updated_at"),
-        key=("project_id", "updated_at"), source_key=("project_id",), required=("nanodegree", "section_id"),
-        numeric=("difficulty",),
-        description="Landed `dimensional_tables/projects_dim.csv`: one row per project of a nanodegree section, with"
-        " its difficulty; merged on project_id.",
+    _dimension(
+        "projects", "project_id",
+        ("project_id", "nanodegree", "section_id", "section_title", "project_title", "difficulty", "updated_at"),
+        "Landed `dimensional_tables/projects_dim.csv`: one row per project of a nanodegree section, with its"
+        " difficulty; merged on project_id.",
+        required=("nanodegree", "section_id"), numeric=("difficulty",),
     ),
-    BronzeTable(
-        SOURCE, "videos", origin="videos_dim", cadence=CADENCE,
-        columns=(
-            "video_id", "nanodegree", "section_id", "section_title", "video_title", "position", "duration_seconds",
-            "updated_at",
-        ),
-        key=("video_id", "updated_at"), source_key=("video_id",), required=("nanodegree", "section_id"),
-        numeric=("position", "duration_seconds"),
-        description="Landed `dimensional_tables/videos_dim.csv`: one row per video of a nanodegree section, with its"
-        " position and duration; merged on video_id.",
+    _dimension(
+        "videos", "video_id",
+        ("video_id", "nanodegree", "section_id", "section_title", "video_title", "position", "duration_seconds", "updated_at"),
+        "Landed `dimensional_tables/videos_dim.csv`: one row per video of a nanodegree section, with its position and"
+        " duration; merged on video_id.",
+        required=("nanodegree", "section_id"), numeric=("position", "duration_seconds"),
     ),
 )
 
