@@ -9,8 +9,7 @@ import pytest
 import yaml
 
 from edu_platform.lib.tables import BronzeTable
-
-SOURCES = ("oulad", "dost", "udacity")
+from edu_platform.sources import SOURCES
 SILVER = Path(__file__).resolve().parents[2] / "dbt" / "models" / "silver"
 UNIQUENESS_TESTS = {"unique", "unique_combination_of_columns"}
 
@@ -58,6 +57,11 @@ def test_every_keyed_table_is_unique_in_the_silver_model_that_reads_it(source):
         if table.key and not any(models.get(m, set()) & UNIQUENESS_TESTS for m in readers):
             missing.append(f"{table.name} (key {', '.join(table.key)}; read by {', '.join(readers)})")
     assert not missing, f"keyed {source} tables without a uniqueness test in silver: {missing}"
+
+
+def test_every_source_declares_its_tables():
+    assert set(SOURCES) >= {"oulad", "dost", "udacity"}
+    assert all(t.source == source for source in SOURCES for t in _tables(source))
 
 
 def test_every_declared_table_has_its_resource_checks_and_description():

@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dlt import DagsterDltResource
 from psycopg2 import sql
 
-from edu_platform.defs.dost.settings import first_week, lag_hours, source_warehouse
+from edu_platform.defs.dost.settings import SOURCE, first_week, lag_hours, source_warehouse
 from edu_platform.defs.dost.source import dost_source
 from edu_platform.defs.dost.tables import TABLES
 from edu_platform.lib.checks import bronze_checks

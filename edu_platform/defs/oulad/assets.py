@@ -3,7 +3,7 @@
 from dagster import AssetExecutionContext
 from dagster_dlt import DagsterDltResource
 
-from edu_platform.defs.oulad.settings import source_url
+from edu_platform.defs.oulad.settings import SOURCE, source_url
 from edu_platform.defs.oulad.source import oulad_source
 from edu_platform.defs.oulad.tables import TABLES
 from edu_platform.lib.checks import bronze_checks
