@@ -146,7 +146,7 @@ def backfill(folder: str, mode: str = "range", limit: str = "0"):
             assert result.success
             print(f"run {i}/{len(runs)} {run}: {time.perf_counter() - began:.1f} s", file=sys.stderr, flush=True)
         seconds = time.perf_counter() - start
-        rows = db.scalar("select count(*) from silver.udacity_video_log")
+        rows = db.scalar("select count(*) from silver.stg_udacity__video_log")
         _emit(seconds=round(seconds, 3), runs=len(runs), partitions=len(keys), video_log_rows=rows)
     finally:
         db.drop_database()

@@ -217,7 +217,7 @@ def main() -> int:
         step(f"gold as bi_reader from the host: {len(counts)} tables, {sum(counts.values()):,} rows; bronze refused")
         for table, n in counts.items():
             print(f"    gold.{table:<36} {n:>10,}")
-        empty = [t for t in ("fct_vle_interactions", "mainfact") if counts.get(t) == 0 or t not in counts]
+        empty = [t for t in ("fct_vle_interactions", "fct_dost_calls") if counts.get(t) == 0 or t not in counts]
         if empty:
             raise SystemExit(f"deploy-test: gold tables empty or missing after the runs: {empty}")
         show_daemon_after_restart(client)

@@ -67,10 +67,10 @@ DOST = Dashboard(
             "Listen rate High / Medium / Low by signup cohort and month",
             "Per signup-year cohort and month into the programme (1-6): share of users listening to more than half"
             " of their calls (High), a quarter to a half (Medium), less (Low).",
-            """select cohort_year, ab_months_in as month_in_programme, cohort_users, users_classified,
+            """select cohort_year, month_in_program as month_in_programme, cohort_users, users_classified,
        high_share, medium_share, low_share
-from gold.cohort_hml
-order by cohort_year, ab_months_in""",
+from gold.mart_dost_cohort_listen_class
+order by cohort_year, month_in_program""",
             display="bar",
             settings={"graph.dimensions": ["month_in_programme", "cohort_year"],
                       "graph.metrics": ["high_share", "medium_share", "low_share"], "stackable.stack_type": "stacked"},
@@ -82,7 +82,7 @@ order by cohort_year, ab_months_in""",
        sum(listening_month_1) as listening_month_1, sum(listening_month_3) as listening_month_3,
        sum(listening_month_6) as listening_month_6,
        round(sum(activated_users)::numeric / nullif(sum(signups), 0), 3) as activation_rate
-from gold.channel_attribution
+from gold.mart_dost_channel_attribution
 group by channel_id
 order by signups desc""",
             display="row",

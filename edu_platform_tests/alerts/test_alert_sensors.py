@@ -225,7 +225,7 @@ def test_soft_expectation_warns_and_alerts_without_failing_the_run(env, clean_fi
     failed = _failed(result)
     assert len(failed) == 1
     (asset, check_name), evaluation = next(iter(failed.items()))
-    assert asset == "silver/oulad/oulad_student_info" and "max_null_share" in check_name
+    assert asset == "silver/oulad/stg_oulad__student_info" and "max_null_share" in check_name
     assert evaluation.severity.value == "WARN"
 
     assert "1 new alert(s)" in _tick(env).skip_message

@@ -74,7 +74,7 @@ def test_dost_walkthrough_a_year_on(tmp_path, monkeypatch):
     second = cli(env, "run", "--select", DOST)
     assert second.returncode == 0, explain(second)
     assert warehouse.scalar("select count(*) from bronze.dost_campaign") == source.scalar("select count(*) from campaign")
-    assert warehouse.scalar("select count(*) from gold.mainfact where call_date >= '2027-11-22'") > 0
+    assert warehouse.scalar("select count(*) from gold.fct_dost_calls where call_date >= '2027-11-22'") > 0
 
     refused = cli(env, "generate", "dost", "--append-week")
     assert refused.returncode == 2

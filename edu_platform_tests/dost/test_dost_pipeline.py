@@ -28,10 +28,11 @@ FIRST_PARTITION, LAST_PARTITION, APPENDED_PARTITION = "2019-12-02", "2020-01-20"
 BEFORE_SOURCE_PARTITION, QUIET_PARTITION = "2019-11-25", "2020-02-10"
 TABLES = ("users", "experience", "programseq", "content", "campaign")
 GOLD = (
-    "mainfact", "agg_month", "hml_month", "cohort_hml", "channel_attribution", "dost_daily_calls",
+    "fct_dost_calls", "fct_dost_monthly_listening", "mart_dost_monthly_listen_class", "mart_dost_cohort_listen_class",
+    "mart_dost_channel_attribution", "mart_dost_daily_calls",
     "dim_dost_user", "dim_dost_program", "dim_dost_channel", "dim_dost_content",
 )
-SILVER = ("dost_users", "dost_experience", "dost_programseq", "dost_content", "dost_campaign")
+SILVER = ("stg_dost__users", "stg_dost__experience", "stg_dost__programseq", "stg_dost__content", "stg_dost__campaign")
 
 
 # ------------------------------------------------------------------------------------------ fixtures
@@ -69,8 +70,8 @@ def history(env):
         "result": result,
         "bronze_versions": dict(env["warehouse"].rows("select id, updated_at from bronze.dost_campaign")),
         "gold": gold_snapshot(env["warehouse"]),
-        "cohort": table_rows(env["warehouse"], "gold.cohort_hml"),
-        "attribution": table_rows(env["warehouse"], "gold.channel_attribution"),
+        "cohort": table_rows(env["warehouse"], "gold.mart_dost_cohort_listen_class"),
+        "attribution": table_rows(env["warehouse"], "gold.mart_dost_channel_attribution"),
         "as_of": env["source"].scalar("select as_of from synthetic.meta"),
     }
 
@@ -219,11 +220,11 @@ def test_definitions_weekly_single_run():
     from edu_platform.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    for path in ("bronze/dost/campaign", "silver/dost/dost_campaign", "gold/dost/mainfact", "gold/dost/cohort_hml"):
+    for path in ("bronze/dost/campaign", "silver/dost/stg_dost__campaign", "gold/dost/fct_dost_calls", "gold/dost/mart_dost_cohort_listen_class"):
         node = graph.get(AssetKey(path.split("/")))
         assert node.partitions_def is not None and node.partitions_def.get_first_partition_key() == "2019-01-07"
         assert node.backfill_policy.max_partitions_per_run is None  # single run
-    assert AssetKey(["bronze", "dost", "campaign"]) in graph.get(AssetKey(["silver", "dost", "dost_campaign"])).parent_keys
+    assert AssetKey(["bronze", "dost", "campaign"]) in graph.get(AssetKey(["silver", "dost", "stg_dost__campaign"])).parent_keys
     job = defs.resolve_job_def("dost_weekly_job")
     assert job.tags["edu_platform/pipeline"] == "dost"
 
@@ -234,17 +235,17 @@ def test_history_loads_and_checks_pass(env, history):
     checks = check_results(history["result"])
     assert len(checks) > 60
     # the soft expectation ran, passed, and would only warn (a non-blocking check)
-    assert checks[("gold/dost/dost_daily_calls", "dost_calling_day_without_calls")].passed
+    assert checks[("gold/dost/mart_dost_daily_calls", "dost_calling_day_without_calls")].passed
     from edu_platform.definitions import defs
 
-    specs = {spec.name: spec for spec in defs.resolve_assets_def(AssetKey(["gold", "dost", "mainfact"])).check_specs}
+    specs = {spec.name: spec for spec in defs.resolve_assets_def(AssetKey(["gold", "dost", "fct_dost_calls"])).check_specs}
     assert not specs["dost_calling_day_without_calls"].blocking
     assert specs["unique_campaign_id"].blocking
     for table in TABLES:
         # bronze keeps every version of a user (merged on id and updated_at): count keys
         assert wh.scalar(f"select count(distinct id) from bronze.dost_{table}") == src.scalar(f"select count(*) from {table}"), table
-    assert wh.scalar("select count(*) from silver.dost_campaign") == src.scalar("select count(*) from campaign")
-    assert wh.scalar("select count(*) from gold.mainfact") == src.scalar("select count(*) from campaign")
+    assert wh.scalar("select count(*) from silver.stg_dost__campaign") == src.scalar("select count(*) from campaign")
+    assert wh.scalar("select count(*) from gold.fct_dost_calls") == src.scalar("select count(*) from campaign")
     assert wh.scalar("select count(distinct cohort_year) from gold.dim_dost_user") == 2
 
 
@@ -291,7 +292,7 @@ def test_no_clear_phone_number_in_silver_or_gold(env, history):
     assert scanned > 10_000
     # silver keeps only the salted hash, so a phone change stays visible; gold has not even the hash
     sample = src.rows("select id, phone from experience order by id limit 20")
-    hashes = dict(wh.rows("select experience_id, phone_hash from silver.dost_experience"))
+    hashes = dict(wh.rows("select experience_id, phone_hash from silver.stg_dost__experience"))
     for experience_id, phone in sample:
         assert hashes[experience_id] == hash_phone(phone, "test-salt")
         assert hashes[experience_id] != hashlib.sha256(re.sub(r"\D", "", phone)[-10:].encode()).hexdigest()
@@ -303,13 +304,13 @@ def test_no_clear_phone_number_in_silver_or_gold(env, history):
 def check_marts_against_source(src, wh):
     expected = expected_marts(src)
     hml = {(u, p, m): c for u, p, m, c in wh.rows(
-        "select user_id, program_id, ab_months_in, hml_class from gold.hml_month where hml_class is not null")}
+        "select user_id, program_id, month_in_program, hml_class from gold.mart_dost_monthly_listen_class where hml_class is not null")}
     assert hml == expected["hml"]
     assert set(expected["hml"].values()) == {"High", "Medium", "Low"}
 
     rows = wh.rows(
-        "select cohort_year, ab_months_in, users_classified, high_users, medium_users, low_users,"
-        " high_share, medium_share, low_share from gold.cohort_hml where users_classified > 0")
+        "select cohort_year, month_in_program, users_classified, high_users, medium_users, low_users,"
+        " high_share, medium_share, low_share from gold.mart_dost_cohort_listen_class where users_classified > 0")
     assert rows
     got = {(y, m): (n, h, md, lo, hs, ms, ls) for y, m, n, h, md, lo, hs, ms, ls in rows}
     assert set(got) == set(expected["cohort"])
@@ -323,7 +324,7 @@ def check_marts_against_source(src, wh):
     got_attr = {
         (c, m): r for c, m, *r in wh.rows(
             "select channel_id, signup_month, signups, activated_users, listening_month_1, listening_month_3,"
-            " listening_month_6, median_hours_to_first_completed_call from gold.channel_attribution")
+            " listening_month_6, median_hours_to_first_completed_call from gold.mart_dost_channel_attribution")
     }
     assert set(got_attr) == set(expected["attribution"])
     for key, e in expected["attribution"].items():
@@ -339,7 +340,7 @@ def check_marts_against_source(src, wh):
 def test_hml_cohort_and_attribution_match_source(env, history):
     expected = check_marts_against_source(env["source"], env["warehouse"])
     # the thresholds: High above 50 %, Medium 25-50 %, Low below 25 %
-    rates = env["warehouse"].rows("select listen_rate, hml_class from gold.hml_month where listen_rate is not null")
+    rates = env["warehouse"].rows("select listen_rate, hml_class from gold.mart_dost_monthly_listen_class where listen_rate is not null")
     for rate, klass in rates:
         assert klass == ("High" if rate > Decimal("0.5") else "Medium" if rate >= Decimal("0.25") else "Low")
     assert any(m >= 2 for (_, m) in expected["cohort"])
@@ -351,9 +352,9 @@ def test_appended_week_brings_new_rows_and_late_corrections(env, history, append
     for table in TABLES:
         # bronze keeps every version of a user (merged on id and updated_at): count keys
         assert wh.scalar(f"select count(distinct id) from bronze.dost_{table}") == src.scalar(f"select count(*) from {table}"), table
-    for table, key in (("bronze.dost_campaign", "id"), ("silver.dost_campaign", "campaign_id"), ("gold.mainfact", "campaign_id")):
+    for table, key in (("bronze.dost_campaign", "id"), ("silver.stg_dost__campaign", "campaign_id"), ("gold.fct_dost_calls", "campaign_id")):
         assert wh.scalar(f"select count(*) - count(distinct {key}) from {table}") == 0, table
-    assert wh.scalar("select count(*) from gold.mainfact") == src.scalar("select count(*) from campaign")
+    assert wh.scalar("select count(*) from gold.fct_dost_calls") == src.scalar("select count(*) from campaign")
 
     before = history["bronze_versions"]
     as_of = history["as_of"]
@@ -364,15 +365,15 @@ def test_appended_week_brings_new_rows_and_late_corrections(env, history, append
     late_commits = [i for i in corrected if source_rows[i][2] < as_of]
     assert new_calls and corrected and late_commits
     assert all(source_rows[i][3] < as_of for i in corrected)  # corrections to calls made before the week
-    silver = {r[0]: r[1:] for r in wh.rows("select campaign_id, status, listen_secs_raw, updated_at from silver.dost_campaign")}
+    silver = {r[0]: r[1:] for r in wh.rows("select campaign_id, status, listen_secs_raw, updated_at from silver.stg_dost__campaign")}
     for i in new_calls + corrected:
         assert silver[i] == source_rows[i][:3], i
 
     # marts follow: new signups appear, cohorts and attribution recomputed from the source agree
-    assert appended["gold"]["cohort_hml"] != history["gold"]["cohort_hml"]
-    assert appended["gold"]["channel_attribution"] != history["gold"]["channel_attribution"]
+    assert appended["gold"]["mart_dost_cohort_listen_class"] != history["gold"]["mart_dost_cohort_listen_class"]
+    assert appended["gold"]["mart_dost_channel_attribution"] != history["gold"]["mart_dost_channel_attribution"]
     signups_before = sum(r[3] for r in history["attribution"])
-    assert wh.scalar("select sum(signups) from gold.channel_attribution") == src.scalar("select count(*) from users") > signups_before
+    assert wh.scalar("select sum(signups) from gold.mart_dost_channel_attribution") == src.scalar("select count(*) from users") > signups_before
     check_marts_against_source(src, wh)
 
 

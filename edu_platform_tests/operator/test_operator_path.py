@@ -222,7 +222,7 @@ def _click_past_dialogs(page, target, attempts: int = 3) -> None:
 
 LAYER_ASSETS = {  # an asset of each layer, and words of its description as the UI renders it
     ("bronze", "oulad", "courses"): "one row per module presentation",
-    ("silver", "oulad", "oulad_courses"): "Module presentations, with their start date",
+    ("silver", "oulad", "stg_oulad__courses"): "Module presentations, with their start date",
     ("gold", "oulad", "fct_registrations"): "Grain student x module presentation",
 }
 

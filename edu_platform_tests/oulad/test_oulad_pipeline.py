@@ -36,7 +36,7 @@ def test_definitions_load():
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert "bronze/oulad/student_vle" in keys
     assert "gold/oulad/fct_registrations" in keys
-    parents = {p.to_user_string() for p in graph.get(defs_key("silver/oulad/oulad_student_vle")).parent_keys}
+    parents = {p.to_user_string() for p in graph.get(defs_key("silver/oulad/stg_oulad__student_vle")).parent_keys}
     assert parents == {"bronze/oulad/student_vle"}
 
 
@@ -77,13 +77,13 @@ def test_missing_values_become_null_in_silver(oulad_run, oulad_files, warehouse)
     with open(folder / "studentInfo.csv", newline="") as f:
         missing_imd = sum(1 for row in csv.DictReader(f) if row["imd_band"] == "?")
     assert missing_imd > 0
-    assert warehouse.scalar("select count(*) from silver.oulad_student_info where imd_band is null") == missing_imd
-    assert warehouse.scalar("select count(*) from silver.oulad_student_info where imd_band = '?'") == 0
+    assert warehouse.scalar("select count(*) from silver.stg_oulad__student_info where imd_band is null") == missing_imd
+    assert warehouse.scalar("select count(*) from silver.stg_oulad__student_info where imd_band = '?'") == 0
 
 
 def test_calendar_maps_offsets_to_dates(oulad_run, warehouse):
     rows = dict(warehouse.rows(
-        "select presentation_key, date_day::text from silver.oulad_presentation_calendar where day_offset = 0"
+        "select presentation_key, date_day::text from silver.int_oulad__presentation_calendar where day_offset = 0"
         " and presentation_key in ('AAA_2013J', 'BBB_2014B')"
     ))
     assert rows == {"AAA_2013J": "2013-10-01", "BBB_2014B": "2014-02-01"}
@@ -99,7 +99,7 @@ def test_vle_fact_equals_its_plain_definition(oulad_run, warehouse):
     model = (Path(__file__).resolve().parents[2] / "dbt/models/gold/oulad/fct_vle_interactions.sql").read_text()
     model = re.sub(r"\{\{ config\(.*?\) \}\}", "", model, flags=re.S)
     model = re.sub(r"\{\{ ref\('(\w+)'\) \}\}", lambda m: f"silver.{m.group(1)}", model)
-    model = model.replace("silver.oulad_student_vle", "fct_probe.student_vle")
+    model = model.replace("silver.stg_oulad__student_vle", "fct_probe.student_vle")
     plain = """
         with daily as (
             select id_student, id_site, day_offset, code_module, code_presentation,
@@ -108,13 +108,13 @@ def test_vle_fact_equals_its_plain_definition(oulad_run, warehouse):
         ), keyed as (select trim(code_module) || '_' || trim(code_presentation) as presentation_key, * from daily)
         select k.presentation_key, k.id_student, k.id_site, k.day_offset, cal.week_offset, cal.date_key,
                k.sum_click, k.source_rows
-        from keyed k left join silver.oulad_presentation_calendar cal using (presentation_key, day_offset)"""
+        from keyed k left join silver.int_oulad__presentation_calendar cal using (presentation_key, day_offset)"""
     with warehouse.cursor() as cur:
         cur.execute("drop schema if exists fct_probe cascade; create schema fct_probe")
         cur.execute(
-            "create view fct_probe.student_vle as select * from silver.oulad_student_vle union all"
+            "create view fct_probe.student_vle as select * from silver.stg_oulad__student_vle union all"
             " select v.presentation_key, ' ' || v.code_module || ' ', v.code_presentation || ' ', v.id_student + 1,"
-            " v.id_site, v.day_offset, v.sum_click from (select * from silver.oulad_student_vle limit 3) v union all"
+            " v.id_site, v.day_offset, v.sum_click from (select * from silver.stg_oulad__student_vle limit 3) v union all"
             " select 'ZZZ_2099J', 'ZZZ', '2099J', 1, 2, 3, 4::bigint"
         )
         cur.execute(f"select count(*) from (({model}) except all ({plain})) d")

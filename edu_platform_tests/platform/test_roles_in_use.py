@@ -95,7 +95,7 @@ def test_loader_cannot_write_silver_and_transformer_cannot_drop_bronze(run_as_ro
     wh, _, _ = run_as_roles
     loader, transformer = login_as(wh, LOADER), login_as(wh, TRANSFORMER)
     assert _refused(loader, "create table silver.intruder (i int)")
-    assert _refused(loader, "delete from silver.oulad_courses")
+    assert _refused(loader, "delete from silver.stg_oulad__courses")
     assert _refused(transformer, "drop table bronze.oulad_courses")
     assert _refused(transformer, "delete from bronze.oulad_courses")
     assert wh.scalar("select count(*) from bronze.oulad_courses") > 0
@@ -108,7 +108,7 @@ def test_bi_reader_reads_the_gold_the_run_built(run_as_roles, monkeypatch):
     bi = warehouse_as("bi_reader")
     assert bi.scalar("select current_user") == BI_READER
     assert bi.scalar("select count(*) from gold.fct_registrations") > 0
-    assert _refused(bi, "select count(*) from silver.oulad_courses")
+    assert _refused(bi, "select count(*) from silver.stg_oulad__courses")
 
 
 def test_unknown_role_kind_and_bad_switch_are_refused(monkeypatch):

@@ -208,7 +208,7 @@ def test_dbt_tests_follow_the_severity_policy():
 def test_every_silver_and_gold_model_has_a_key_test():
     """A unique / unique_combination test, or an equal_rowcount against a keyed model (a 1:1 projection of
     it whose grain is guarded upstream). Views store nothing and keep their parent's rows (silver
-    oulad_student_vle: the published click rows, which have no key)."""
+    stg_oulad__student_vle: the published click rows, which have no key)."""
     manifest = _manifest()
     tests = list(_tests(manifest))
     keyed = {t.get("attached_node") for t in tests if t["test_metadata"]["name"] in ("unique", "unique_combination_of_columns")}

@@ -49,7 +49,7 @@ def dost_reference(dim_date_template, dost_source, tmp_path_factory):
         result = materialize_selection(AssetSelection.groups(*DOST_GROUPS.split(",")), **partition_args(DOST_RANGE))
     assert result.success, step_errors(result)
     hashes = table_hashes(db)
-    assert hashes["gold.mainfact"][0] == dost_source.scalar("select count(*) from campaign") > 10_000
+    assert hashes["gold.fct_dost_calls"][0] == dost_source.scalar("select count(*) from campaign") > 10_000
     return {"db": db, "hashes": hashes, "env": variables}
 
 

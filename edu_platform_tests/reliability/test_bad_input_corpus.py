@@ -214,10 +214,10 @@ def test_course_month_folder_missing_a_file_names_it_and_loads_nothing(landing, 
         assert bronze_count(fresh_warehouse, stem) == 0, stem
 
 
-@pytest.mark.parametrize("name", ["x'; drop table gold.mainfact; --", "../../etc"])
+@pytest.mark.parametrize("name", ["x'; drop table gold.fct_dost_calls; --", "../../etc"])
 def test_hostile_nanodegree_name_is_refused_before_sql_or_path(landing, fresh_warehouse, name):
     root = landing.parents[2]
-    fresh_warehouse.scalar("create schema gold; create table gold.mainfact (id int); insert into gold.mainfact values (1); select 1")
+    fresh_warehouse.scalar("create schema gold; create table gold.fct_dost_calls (id int); insert into gold.fct_dost_calls values (1); select 1")
     if "/" not in name:  # a folder can carry this name: discovery refuses it, the sensor never registers it
         shutil.copytree(landing, root / name / MONTH[:4] / MONTH[5:])
         valid, refused = discover_nanodegrees(str(root))
@@ -230,7 +230,7 @@ def test_hostile_nanodegree_name_is_refused_before_sql_or_path(landing, fresh_wa
     # an operator who adds the partition by hand gets the same refusal from the run, before any SQL or path
     message = failure(load_month(f"{MONTH}-01|{name}", nanodegree=name))
     assert "invalid nanodegree name" in message and repr(name) in message
-    assert fresh_warehouse.scalar("select count(*) from gold.mainfact") == 1
+    assert fresh_warehouse.scalar("select count(*) from gold.fct_dost_calls") == 1
     for stem in FACT_FILES:
         assert bronze_count(fresh_warehouse, stem) == 0
 
@@ -324,11 +324,11 @@ def test_dost_duplicate_keys_fail_the_key_check_with_counts(dost_case_source, fr
 
 def test_dost_negative_duration_fails_a_check_with_counts(dost_case_source, fresh_warehouse):
     dost_case_source.scalar("update content set duration = -30 where id = (select min(id) from content); select 1")
-    silver = [AssetKey(["silver", "dost", t]) for t in ("dost_content", "dost_programseq")]
+    silver = [AssetKey(["silver", "dost", t]) for t in ("stg_dost__content", "stg_dost__programseq")]
     result = run_dost(DOST_BRONZE | AssetSelection.assets(*silver))
     failed = failed_dbt_checks(result)
-    assert [count for (asset, _), count in failed.items() if asset == "silver/dost/dost_content"] == [1], failed
-    assert fresh_warehouse.scalar("select count(*) from silver.dost_content") == dost_case_source.scalar("select count(*) from content")
+    assert [count for (asset, _), count in failed.items() if asset == "silver/dost/stg_dost__content"] == [1], failed
+    assert fresh_warehouse.scalar("select count(*) from silver.stg_dost__content") == dost_case_source.scalar("select count(*) from content")
 
 
 def full_dost_build(source, warehouse, work):
@@ -345,8 +345,8 @@ def test_dost_orphan_foreign_key_fails_a_check_and_keeps_the_row(dost_template, 
     # the call of a user the source does not know is kept, and the checks it breaks say: one row
     assert failed and set(failed.values()) == {1}, failed
     assert all(asset.startswith(("silver/dost/", "gold/dost/")) for asset, _ in failed)
-    assert warehouse.scalar("select count(*) from gold.mainfact where user_id = 987654321") == 1
-    assert warehouse.scalar("select count(*) from silver.dost_campaign") == source.scalar("select count(*) from campaign")
+    assert warehouse.scalar("select count(*) from gold.fct_dost_calls where user_id = 987654321") == 1
+    assert warehouse.scalar("select count(*) from silver.stg_dost__campaign") == source.scalar("select count(*) from campaign")
 
 
 @pytest.fixture(scope="module")
@@ -377,14 +377,14 @@ def test_dost_dates_far_in_the_future_or_before_1900_fail_a_check_with_counts(do
     failed, wh = dost_dirty_run["failed"], dost_dirty_run["warehouse"]
     date_checks = {k: n for k, n in failed.items() if "date" in k[1]}
     assert list(date_checks.values()) == [2], failed
-    assert wh.scalar("select count(*) from silver.dost_users where signup_date < '1900-01-01' or signup_date > '2100-01-01'") == 2
+    assert wh.scalar("select count(*) from silver.stg_dost__users where signup_date < '1900-01-01' or signup_date > '2100-01-01'") == 2
 
 
 def test_dost_listen_secs_over_content_length_is_capped_and_counted(dost_dirty_run):
     failed, wh = dost_dirty_run["failed"], dost_dirty_run["warehouse"]
     rows = wh.rows(
-        "select c.listen_secs_raw - ct.duration_sec, c.listen_secs = ct.duration_sec from silver.dost_campaign c"
-        " join silver.dost_content ct using (content_id) where c.campaign_id = any(%s)",
+        "select c.listen_secs_raw - ct.duration_sec, c.listen_secs = ct.duration_sec from silver.stg_dost__campaign c"
+        " join silver.stg_dost__content ct using (content_id) where c.campaign_id = any(%s)",
         (dost_dirty_run["over"],),
     )
     assert sorted(rows) == [(5000, True)] * 3  # kept, raw value preserved, capped at the content length

@@ -152,7 +152,7 @@ def test_runaway_course_code_and_scores_out_of_range_block(oulad_files, fresh_wa
         rows[1][index] = "150"
 
     edit_csv(oulad_files / "studentAssessment.csv", score_150)
-    silver = [AssetKey(["silver", "oulad", m]) for m in ("oulad_courses", "oulad_student_assessment", "oulad_assessments")]
+    silver = [AssetKey(["silver", "oulad", m]) for m in ("stg_oulad__courses", "stg_oulad__student_assessment", "stg_oulad__assessments")]
     result = materialize_selection(AssetSelection.groups("oulad_bronze") | AssetSelection.assets(*silver))
     failed = failed_checks(result)
     assert failed.get("rule_length") == 1  # oulad_courses_codes_of_sane_length, short-named, failed

@@ -178,7 +178,7 @@ def test_new_month_materializes_only_that_partition(scenario):
     raw = pd.read_csv(scenario["root"] / "data_science" / "2026" / "09" / "video_log.csv", dtype=str)
     assert after[("video_log", "data_science", "2026-09-01")][1] == len(raw)  # bronze keeps the verbatim repeats
     silver = scenario["wh"].scalar(
-        "select count(*) from silver.udacity_video_log where month = '2026-09-01' and nanodegree = 'data_science'"
+        "select count(*) from silver.stg_udacity__video_log where month = '2026-09-01' and nanodegree = 'data_science'"
     )
     assert silver == raw.event_id.nunique() < len(raw)
 
@@ -224,7 +224,7 @@ def test_gold_holds_no_personal_data(scenario):
             words = {w for v in values for w in v.lower().replace("'", " ").split()}
             assert not words & names, (table, column, words & names)
     # silver does hold them (the texts carry e-mails and signatures), which is why gold must not
-    assert wh.scalar("select count(*) from silver.udacity_project_feedback where feedback_text like '%@%'") > 0
+    assert wh.scalar("select count(*) from silver.stg_udacity__project_feedback where feedback_text like '%@%'") > 0
 
 
 def _frame(wh, query, columns):

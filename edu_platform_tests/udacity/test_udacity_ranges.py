@@ -97,7 +97,7 @@ def test_range_run_gives_the_tables_of_one_run_per_partition(ranges):
     assert all(r.success for r in ranges["one_by_one"]), [step_errors(r)[:1] for r in ranges["one_by_one"]]
     one, rng = ranges["one_by_one_hashes"], ranges["range_hashes"]
     assert sorted(one) == sorted(rng)
-    assert {"bronze.udacity_video_log", "silver.udacity_video_log", "gold.fct_video_views", "gold.fct_learning_sessions",
+    assert {"bronze.udacity_video_log", "silver.stg_udacity__video_log", "gold.fct_video_views", "gold.fct_learning_sessions",
             "gold.mart_negative_themes"} <= set(one)
     assert {t: v for t, v in rng.items() if v != one[t]} == {}
     assert all(n > 0 for n, _ in one.values())
@@ -107,7 +107,7 @@ def test_rerunning_a_range_replaces_exactly_that_range(ranges):
     wh, instance = ranges["wh"], ranges["instance"]
     inside, outside = ("2026-09-01", "cybersecurity"), ("2026-08-01", "cybersecurity")
     marked = "update {} set seconds_watched = 987654 where month = %s and nanodegree = %s"  # valid, and never generated
-    for table in ("silver.udacity_video_log", "gold.fct_video_views"):
+    for table in ("silver.stg_udacity__video_log", "gold.fct_video_views"):
         for month, nanodegree in (inside, outside):
             with wh.cursor() as cur:
                 cur.execute(marked.format(table), (month, nanodegree))
@@ -116,9 +116,9 @@ def test_rerunning_a_range_replaces_exactly_that_range(ranges):
     [tags] = range_run_tags(UDACITY_PARTITIONS, keys, instance)
     result = materialize_selection(FACTS, instance=instance, tags=tags)
     assert result.success, step_errors(result)[:1]
-    assert _materialized(result)["silver/udacity/udacity_video_log"] == set(keys)
+    assert _materialized(result)["silver/udacity/stg_udacity__video_log"] == set(keys)
     count = "select count(*) from {} where seconds_watched = 987654 and month = %s and nanodegree = %s"
-    for table in ("silver.udacity_video_log", "gold.fct_video_views"):
+    for table in ("silver.stg_udacity__video_log", "gold.fct_video_views"):
         assert wh.scalar(count.format(table), inside) == 0, table  # rebuilt
         assert wh.scalar(count.format(table), outside) > 0, table  # outside the range: untouched
 
@@ -164,4 +164,4 @@ def test_a_broken_folder_inside_a_range_fails_naming_it_and_materializes_none(ra
     result = materialize_selection(FACTS, instance=instance, tags=tags)
     assert result.success, step_errors(result)[:1]
     assert set(keys) <= instance.get_materialized_partitions(FCT_VIEWS)
-    assert wh.scalar("select count(*) from silver.udacity_mentor_activity where month = '2026-10-01' and nanodegree = 'cybersecurity'") > 0
+    assert wh.scalar("select count(*) from silver.stg_udacity__mentor_activity where month = '2026-10-01' and nanodegree = 'cybersecurity'") > 0

@@ -65,7 +65,7 @@ def sessions_db():
         cur.executemany(
             "insert into bronze.udacity_video_log values (%s, %s, %s, %s, %s, '0', 'sessiontest', %s)", rows
         )
-    run_dbt(mp, wh, "run", "--select", "dim_date udacity_video_log fct_learning_sessions mart_daily_learning_sessions")
+    run_dbt(mp, wh, "run", "--select", "dim_date stg_udacity__video_log fct_learning_sessions mart_daily_learning_sessions")
     yield wh
     mp.undo()
 

@@ -69,7 +69,7 @@ def test_every_check_has_a_short_name_and_says_what_it_guards():
     assert dbt_checks and all("Severity" in s.description for s in dbt_checks)
     # the named examples of the issue
     by_key = {s.key.to_user_string(): s for s in specs}
-    registration = by_key["silver/oulad/oulad_student_registration:unique_key"].description
+    registration = by_key["silver/oulad/stg_oulad__student_registration:unique_key"].description
     assert "(presentation_key, id_student)" in registration and "ERROR" in registration
 
 

@@ -90,7 +90,7 @@ def test_every_question_returns_rows_as_bi_reader(built):
             empty.append(question.name)
     assert not empty, f"questions with no rows on the built gold: {empty}"
     with pytest.raises(Exception, match="permission denied"):
-        bi.rows("select count(*) from silver.oulad_courses")
+        bi.rows("select count(*) from silver.stg_oulad__courses")
 
 
 def test_materializations_carry_row_counts_and_column_types(built, warehouse):

@@ -8,5 +8,5 @@ select
     provider_number <> '{{ var("dost_direct_line", "1800-102-0001") }}' as is_partner,
     min(created_on)::date as first_signup_date,
     count(distinct user_id) as users
-from {{ ref('dost_experience') }}
+from {{ ref('stg_dost__experience') }}
 group by provider_number

@@ -9,5 +9,5 @@ select
     ct.duration_sec,
     ct.title,
     ct.language
-from {{ ref('dost_content') }} ct
-left join {{ ref('dost_programseq') }} ps on ps.programseq_id = ct.programseq_id
+from {{ ref('stg_dost__content') }} ct
+left join {{ ref('stg_dost__programseq') }} ps on ps.programseq_id = ct.programseq_id

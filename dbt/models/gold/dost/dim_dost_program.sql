@@ -5,6 +5,6 @@ select
     max(ps.sequence_index) as n_sequences,
     max(ps.week) as n_weeks,
     sum(ct.duration_sec) as total_content_secs
-from {{ ref('dost_programseq') }} ps
-left join {{ ref('dost_content') }} ct on ct.programseq_id = ps.programseq_id
+from {{ ref('stg_dost__programseq') }} ps
+left join {{ ref('stg_dost__content') }} ct on ct.programseq_id = ps.programseq_id
 group by ps.program_id

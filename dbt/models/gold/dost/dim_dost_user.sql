@@ -2,7 +2,7 @@
 -- only how many numbers the parent has been reached on.
 with enrollments as (
     select user_id, program_id, min(created_on) as enrolled_at, count(distinct phone_hash) as phones
-    from {{ ref('dost_experience') }}
+    from {{ ref('stg_dost__experience') }}
     group by user_id, program_id
 ), first_enrollment as (
     select distinct on (user_id) user_id, program_id as first_program_id, enrolled_at
@@ -10,17 +10,17 @@ with enrollments as (
     order by user_id, enrolled_at, program_id
 ), signup_channel as (
     select distinct on (user_id) user_id, provider_number as channel_id
-    from {{ ref('dost_experience') }}
+    from {{ ref('stg_dost__experience') }}
     order by user_id, created_on, experience_id
 ), per_user as (
     select e.user_id, count(*) as programs
     from enrollments e group by e.user_id
 ), phones as (
     select user_id, count(distinct phone_hash) as phone_numbers
-    from {{ ref('dost_experience') }} group by user_id
+    from {{ ref('stg_dost__experience') }} group by user_id
 ), first_call as (
     select a.user_id, min(a.first_completed_at) as first_completed_call_at
-    from {{ ref('agg_month') }} a
+    from {{ ref('fct_dost_monthly_listening') }} a
     join first_enrollment f on f.user_id = a.user_id and f.first_program_id = a.program_id
     group by a.user_id
 )
@@ -41,7 +41,7 @@ select
     coalesce(ph.phone_numbers, 0) as phone_numbers,
     fc.first_completed_call_at,
     fc.first_completed_call_at is not null as is_activated
-from {{ ref('dost_users') }} u
+from {{ ref('stg_dost__users') }} u
 left join first_enrollment f on f.user_id = u.user_id
 left join signup_channel c on c.user_id = u.user_id
 left join per_user p on p.user_id = u.user_id

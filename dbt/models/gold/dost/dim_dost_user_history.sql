@@ -9,4 +9,4 @@ select
     updated_at as valid_from,
     lead(updated_at) over (partition by user_id order by updated_at) as valid_to,
     lead(updated_at) over (partition by user_id order by updated_at) is null as is_current
-from {{ ref('dost_user_versions') }}
+from {{ ref('int_dost__user_versions') }}

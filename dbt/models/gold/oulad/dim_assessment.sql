@@ -6,5 +6,5 @@ select
     a.weight,
     a.due_day_offset,
     (c.presentation_start_date + a.due_day_offset)::date as due_date
-from {{ ref('oulad_assessments') }} a
-join {{ ref('oulad_courses') }} c using (presentation_key)
+from {{ ref('stg_oulad__assessments') }} a
+join {{ ref('stg_oulad__courses') }} c using (presentation_key)

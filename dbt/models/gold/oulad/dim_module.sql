@@ -2,5 +2,5 @@ select
     code_module,
     count(*) as presentations,
     min(presentation_start_date) as first_presentation_start
-from {{ ref('oulad_courses') }}
+from {{ ref('stg_oulad__courses') }}
 group by code_module

@@ -7,4 +7,4 @@ select
     presentation_start_date as start_date,
     (presentation_start_date + module_presentation_length)::date as end_date,
     module_presentation_length as length_days
-from {{ ref('oulad_courses') }}
+from {{ ref('stg_oulad__courses') }}

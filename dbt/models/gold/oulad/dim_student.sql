@@ -8,6 +8,6 @@ select distinct on (i.id_student)
     i.age_band,
     i.has_disability,
     count(*) over (partition by i.id_student) as presentations_taken
-from {{ ref('oulad_student_info') }} i
-join {{ ref('oulad_courses') }} c using (presentation_key)
+from {{ ref('stg_oulad__student_info') }} i
+join {{ ref('stg_oulad__courses') }} c using (presentation_key)
 order by i.id_student, c.presentation_start_date desc

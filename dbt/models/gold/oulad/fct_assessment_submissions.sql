@@ -9,6 +9,6 @@ select
     s.is_banked,
     s.score,
     s.score >= 40 as is_pass
-from {{ ref('oulad_student_assessment') }} s
-join {{ ref('oulad_assessments') }} a using (id_assessment)
-join {{ ref('oulad_courses') }} c on c.presentation_key = a.presentation_key
+from {{ ref('stg_oulad__student_assessment') }} s
+join {{ ref('stg_oulad__assessments') }} a using (id_assessment)
+join {{ ref('stg_oulad__courses') }} c on c.presentation_key = a.presentation_key

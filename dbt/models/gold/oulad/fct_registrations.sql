@@ -11,6 +11,6 @@ select
     to_char(c.presentation_start_date + r.registration_day_offset, 'YYYYMMDD')::int as registration_date_key,
     to_char(c.presentation_start_date + r.unregistration_day_offset, 'YYYYMMDD')::int as unregistration_date_key,
     i.final_result = 'Withdrawn' as is_withdrawn
-from {{ ref('oulad_student_info') }} i
-join {{ ref('oulad_courses') }} c using (presentation_key)
-left join {{ ref('oulad_student_registration') }} r using (presentation_key, id_student)
+from {{ ref('stg_oulad__student_info') }} i
+join {{ ref('stg_oulad__courses') }} c using (presentation_key)
+left join {{ ref('stg_oulad__student_registration') }} r using (presentation_key, id_student)

@@ -1,18 +1,18 @@
 {{ config(tags=['udacity_dims']) }}
 -- One row per nanodegree found in the catalogue (projects and videos), with its size.
 with names as (
-    select nanodegree from {{ ref('udacity_projects') }}
+    select nanodegree from {{ ref('stg_udacity__projects') }}
     union
-    select nanodegree from {{ ref('udacity_videos') }}
+    select nanodegree from {{ ref('stg_udacity__videos') }}
 ),
 videos as (
     select nanodegree, count(distinct section_id) as sections, count(*) as videos,
            round(sum(duration_seconds) / 60.0, 1) as video_minutes
-    from {{ ref('udacity_videos') }}
+    from {{ ref('stg_udacity__videos') }}
     group by 1
 ),
 projects as (
-    select nanodegree, count(*) as projects from {{ ref('udacity_projects') }} group by 1
+    select nanodegree, count(*) as projects from {{ ref('stg_udacity__projects') }} group by 1
 )
 select
     n.nanodegree,

@@ -1,3 +1,3 @@
 {{ config(tags=['udacity_dims']) }}
 select project_id, nanodegree, section_id, section_title, project_title, difficulty
-from {{ ref('udacity_projects') }}
+from {{ ref('stg_udacity__projects') }}

@@ -5,5 +5,5 @@ select
     u.country,
     u.signup_date,
     d.date_key as signup_date_key
-from {{ ref('udacity_users') }} u
+from {{ ref('stg_udacity__users') }} u
 left join {{ ref('dim_date') }} d on d.date_day = u.signup_date

@@ -7,7 +7,7 @@
 -- Rebuilt as a whole on every partition run: a session can span two partitions.
 with events as (
     select user_id, nanodegree, video_id, event_id, event_ts, event_type
-    from {{ ref('udacity_video_log') }}
+    from {{ ref('stg_udacity__video_log') }}
 ),
 flagged as (
     select

@@ -14,6 +14,6 @@ select
     m.is_answered,
     m.answered_at,
     m.response_minutes
-from {{ ref('udacity_mentor_activity') }} m
+from {{ ref('stg_udacity__mentor_activity') }} m
 left join {{ ref('dim_date') }} d on d.date_day = m.asked_at::date
 where {{ udacity_partition_filter('m.month', 'm.nanodegree') }}

@@ -10,7 +10,7 @@ select
     d.date_key as submitted_date_key,
     f.rating,
     f.is_negative
-from {{ ref('udacity_project_feedback') }} f
+from {{ ref('stg_udacity__project_feedback') }} f
 left join {{ ref('dim_project') }} p on p.project_id = f.project_id
 left join {{ ref('dim_date') }} d on d.date_day = f.submitted_at::date
 where {{ udacity_partition_filter('f.month', 'f.nanodegree') }}

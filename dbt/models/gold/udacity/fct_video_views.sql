@@ -3,7 +3,7 @@
 -- (the learner's previous event); the pauses, resumes and `complete` that follow belong to it, up to the
 -- learner's next view. Views are built from one partition's events (a resume across partitions counts anew).
 with events as (
-    select * from {{ ref('udacity_video_log') }}
+    select * from {{ ref('stg_udacity__video_log') }}
     where {{ udacity_partition_filter() }}
 ),
 flagged as (

@@ -20,7 +20,7 @@ learners as (
     group by 1, 2
 ),
 observed as (
-    select nanodegree, max(event_ts) as observed_until from {{ ref('udacity_video_log') }} group by 1
+    select nanodegree, max(event_ts) as observed_until from {{ ref('stg_udacity__video_log') }} group by 1
 ),
 eligible as (
     select l.*
@@ -31,7 +31,7 @@ eligible as (
 activity as (
     select e.user_id, e.nanodegree, e.gave_negative, count(v.event_id) as events_after
     from eligible e
-    left join {{ ref('udacity_video_log') }} v
+    left join {{ ref('stg_udacity__video_log') }} v
       on v.user_id = e.user_id
      and v.nanodegree = e.nanodegree
      and v.event_ts > e.reference_at

@@ -9,13 +9,13 @@
 -- term: sentences with an e-mail address ("contact me at ...") are removed before parsing, and lexemes of
 -- learners' names or with digits are dropped.
 with docs as (
-    select nanodegree, month, feedback_id, is_negative, feedback_text from {{ ref('udacity_project_feedback') }}
+    select nanodegree, month, feedback_id, is_negative, feedback_text from {{ ref('stg_udacity__project_feedback') }}
     union all
-    select nanodegree, month, feedback_id, is_negative, feedback_text from {{ ref('udacity_section_feedback') }}
+    select nanodegree, month, feedback_id, is_negative, feedback_text from {{ ref('stg_udacity__section_feedback') }}
 ),
 name_lexemes as (
     select distinct lexeme
-    from {{ ref('udacity_users') }} u,
+    from {{ ref('stg_udacity__users') }} u,
          unnest(tsvector_to_array(to_tsvector('english', coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')))) as lexeme
 ),
 tone_lexemes as (

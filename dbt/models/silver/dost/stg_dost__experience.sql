@@ -1,13 +1,11 @@
 -- A row per program signup or phone change. Only the salted phone hash exists from bronze on.
 {{ config(materialized='incremental', unique_key='experience_id', incremental_strategy='delete+insert') }}
-{%- set lo = "((timestamp '" ~ var('min_date') ~ "' - interval '" ~ var('dost_lag_hours', 24) ~ " hours') at time zone 'UTC')" %}
-{%- set hi = "(timestamp '" ~ var('max_date') ~ "' at time zone 'UTC')" %}
 
 with ranked as (
     select *, row_number() over (partition by id order by created_on desc) as version
     from {{ source('dost', 'experience') }}
     {% if is_incremental() %}
-    where created_on >= {{ lo }} and created_on < {{ hi }}
+    where {{ in_dost_window('created_on') }}
     {% endif %}
 )
 select

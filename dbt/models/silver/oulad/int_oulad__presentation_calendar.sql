@@ -6,5 +6,5 @@ select
     (c.presentation_start_date + d.day_offset)::date as date_day,
     to_char(c.presentation_start_date + d.day_offset, 'YYYYMMDD')::int as date_key,
     floor(d.day_offset / 7.0)::int as week_offset
-from {{ ref('oulad_courses') }} c
+from {{ ref('stg_oulad__courses') }} c
 cross join lateral generate_series(-60, c.module_presentation_length + 30) as d(day_offset)

@@ -1,8 +1,50 @@
-{# Online-course (udacity) partitions: Dagster hands dbt the months of its run (vars min_date, max_date: a
-   window of whole months) and the nanodegrees (var nanodegrees, a list); a run covers every month of the
-   window for every listed nanodegree, one partition or a backfill range alike. Without them a model covers
-   all history. #}
+{# The partition window of every incremental model. Dagster hands dbt the run's window as vars min_date (its
+   first day) and max_date (the day after its last), YYYY-MM-DD in UTC; without them (a plain `dbt build`) the
+   defaults in dbt_project.yml cover all history. Incremental models select, and replace, their rows through
+   these macros only, so the bounds are written once. #}
 
+{% macro window_date(name) -%}
+    {%- set value = var(name) | string -%}
+    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value) -%}
+        {{ exceptions.raise_compiler_error("invalid " ~ name ~ " var " ~ value ~ ": expected YYYY-MM-DD") }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{# Window start as a UTC timestamp, moved back by lag_hours (rows committed late still belong to the window). #}
+{% macro window_start(lag_hours=0) -%}
+    ((timestamp '{{ window_date("min_date") }}' - interval '{{ lag_hours }} hours') at time zone 'UTC')
+{%- endmacro %}
+
+{% macro window_end() -%}
+    (timestamp '{{ window_date("max_date") }}' at time zone 'UTC')
+{%- endmacro %}
+
+{# A timestamp column in the window [start - lag_hours, end). #}
+{% macro in_window(column, lag_hours=0) -%}
+    {{ column }} >= {{ window_start(lag_hours) }} and {{ column }} < {{ window_end() }}
+{%- endmacro %}
+
+{# A date column on a day of the window. #}
+{% macro in_date_window(column) -%}
+    {{ column }}::date >= '{{ window_date("min_date") }}'::date and {{ column }}::date < '{{ window_date("max_date") }}'::date
+{%- endmacro %}
+
+{# Dost (weekly windows): rows corrected up to var dost_lag_hours after the week belong to it. #}
+{% macro dost_lag_hours() -%}
+    {{ return(var('dost_lag_hours', 24)) }}
+{%- endmacro %}
+
+{% macro dost_window_start() -%}
+    {{ window_start(dost_lag_hours()) }}
+{%- endmacro %}
+
+{% macro in_dost_window(column) -%}
+    {{ in_window(column, dost_lag_hours()) }}
+{%- endmacro %}
+
+{# Online courses (udacity): a run covers every month of the window for every nanodegree of var nanodegrees (a
+   list; one partition or a backfill range alike). Without it, every nanodegree. #}
 {% macro udacity_nanodegrees() -%}
     {%- set value = var('nanodegrees', []) -%}
     {%- set names = [value] if value is string else value -%}
@@ -14,18 +56,9 @@
     {{ return(names | list) }}
 {%- endmacro %}
 
-{% macro udacity_window_date(name) -%}
-    {%- set value = var(name) | string -%}
-    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value) -%}
-        {{ exceptions.raise_compiler_error("invalid " ~ name ~ " var " ~ value ~ ": expected YYYY-MM-DD") }}
-    {%- endif -%}
-    {{ return(value) }}
-{%- endmacro %}
-
 {# Rows of the partitions being built: the month window and (when given) the nanodegrees. #}
 {% macro udacity_partition_filter(month_column='month', nanodegree_column='nanodegree') -%}
-    {{ month_column }}::date >= '{{ udacity_window_date("min_date") }}'::date
-    and {{ month_column }}::date < '{{ udacity_window_date("max_date") }}'::date
+    {{ in_date_window(month_column) }}
     {%- set names = udacity_nanodegrees() %}
     {%- if names %} and {{ nanodegree_column }} in ({% for name in names %}'{{ name }}'{{ ", " if not loop.last }}{% endfor %}){% endif %}
 {%- endmacro %}
@@ -37,13 +70,6 @@
     {%- else -%}
         select 1
     {%- endif -%}
-{%- endmacro %}
-
-{# The opening words of a mentor question, after a greeting sentence ("Hi!", "Hello mentor.", "Hi, this is X."). #}
-{% macro udacity_question_prompt(column, words=3) -%}
-    nullif(array_to_string((regexp_split_to_array(trim(regexp_replace(lower(
-        regexp_replace({{ column }}, '^\s*(hi|hello|hey)\M[^.!?]*[.!?]\s*', '', 'i')),
-        '[^a-z'' ]+', ' ', 'g')), '\s+'))[1:{{ words }}], ' '), '')
 {%- endmacro %}
 
 {# Reconciliation within the partition being built: a failure in one partition never blocks the others

@@ -5,12 +5,12 @@ with users as (
     select * from {{ ref('dim_dost_user') }}
 ), listening as (
     select a.user_id,
-        bool_or(a.ab_months_in = 1 and a.listen_secs > 0) as m1,
-        bool_or(a.ab_months_in = 3 and a.listen_secs > 0) as m3,
-        bool_or(a.ab_months_in = 6 and a.listen_secs > 0) as m6
-    from {{ ref('agg_month') }} a
+        bool_or(a.month_in_program = 1 and a.listen_secs > 0) as m1,
+        bool_or(a.month_in_program = 3 and a.listen_secs > 0) as m3,
+        bool_or(a.month_in_program = 6 and a.listen_secs > 0) as m6
+    from {{ ref('fct_dost_monthly_listening') }} a
     join users u on u.user_id = a.user_id and u.first_program_id = a.program_id
-    where a.ab_months_in in (1, 3, 6)
+    where a.month_in_program in (1, 3, 6)
     group by a.user_id
 ), per_channel as (
     select

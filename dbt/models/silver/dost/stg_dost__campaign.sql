@@ -7,14 +7,12 @@
               "create index if not exists {{ this.name }}_updated_at on {{ this }} (updated_at)",
               "create index if not exists {{ this.name }}_user on {{ this }} (user_id)",
           ]) }}
-{%- set lo = "((timestamp '" ~ var('min_date') ~ "' - interval '" ~ var('dost_lag_hours', 24) ~ " hours') at time zone 'UTC')" %}
-{%- set hi = "(timestamp '" ~ var('max_date') ~ "' at time zone 'UTC')" %}
 
 with ranked as (
     select *, row_number() over (partition by id order by updated_at desc) as version
     from {{ source('dost', 'campaign') }}
     {% if is_incremental() %}
-    where updated_at >= {{ lo }} and updated_at < {{ hi }}
+    where {{ in_dost_window('updated_at') }}
     {% endif %}
 )
 select
@@ -33,5 +31,5 @@ select
     least(greatest(coalesce(c.listen_secs, 0), 0), coalesce(ct.duration_sec, c.listen_secs))::int as listen_secs,
     c.updated_at
 from ranked c
-left join {{ ref('dost_content') }} ct on ct.content_id = c.content_id
+left join {{ ref('stg_dost__content') }} ct on ct.content_id = c.content_id
 where c.version = 1

@@ -2,8 +2,6 @@
 -- Bronze keeps every version loaded (merged on id and updated_at): a user's row here is its latest updated_at over
 -- all loads, so a load carrying an older version never replaces a newer one.
 {{ config(materialized='incremental', unique_key='user_id', incremental_strategy='delete+insert') }}
-{%- set lo = "((timestamp '" ~ var('min_date') ~ "' - interval '" ~ var('dost_lag_hours', 24) ~ " hours') at time zone 'UTC')" %}
-{%- set hi = "(timestamp '" ~ var('max_date') ~ "' at time zone 'UTC')" %}
 
 with ranked as (
     select *, row_number() over (partition by id order by updated_at desc) as version
@@ -11,7 +9,7 @@ with ranked as (
     {% if is_incremental() %}
     where id in (
         select id from {{ source('dost', 'users') }}
-        where (updated_at >= {{ lo }} and updated_at < {{ hi }}) or (created_on >= {{ lo }} and created_on < {{ hi }})
+        where ({{ in_dost_window('updated_at') }}) or ({{ in_dost_window('created_on') }})
     )
     {% endif %}
 )
