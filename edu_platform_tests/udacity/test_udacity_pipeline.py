@@ -32,7 +32,7 @@ GOLD = (
     "mart_negative_feedback_share", "mart_negative_themes", "mart_mentor_prompts",
     "mart_churn_after_negative_feedback", "mart_daily_learning_sessions",
 )
-SILVER = tuple(f"udacity_{t}" for t in FACT_TABLES + ("users", "projects", "videos"))
+SILVER = tuple(f"stg_udacity__{t}" for t in FACT_TABLES + ("users", "projects", "videos"))
 
 
 def key(month: str, nanodegree: str) -> str:
