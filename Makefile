@@ -8,7 +8,7 @@ BENCH_SCALE ?= 1.0
 # test files run on two workers (most of the suite waits on PostgreSQL, dbt and Dagster subprocesses)
 TEST_WORKERS ?= 2
 
-.PHONY: setup run test dev bench clean db-stop browser deploy-test
+.PHONY: setup run test test-fast dev bench clean db-stop browser deploy-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,15 @@ setup: $(STAMP) dbt/target/manifest.json
 run: setup
 	$(BIN)/edu-platform run
 
+# The fast tier first (no PostgreSQL, under a minute), then everything else on real PostgreSQL, dlt, dbt, Dagster.
 test: setup browser
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -m fast
+	$(BIN)/python -m pytest -m "not fast" -n $(TEST_WORKERS) --dist loadfile
+
+# Definitions, asset graph, keys, groups, descriptions, check names, configuration errors: no database is started
+# (the tier's warehouse URL points where nothing listens; see edu_platform_tests/conftest.py).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m fast
 
 # Debian's chromium for the browser test (Playwright drives it; never `playwright install`).
 browser:

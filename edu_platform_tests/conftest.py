@@ -1,85 +1,81 @@
-"""Test session set-up: a real PostgreSQL (EDU_WAREHOUSE_URL or the embedded server), databases of the
-session's own, dropped at the end, and every piece of local state (dlt, dbt target, landing) in a tmp dir.
+"""Test session set-up and the shared fixtures (helpers live in `helpers.py`).
 
-The environment is set at import, before any test imports `edu_platform.definitions`.
+The session works in databases of its own on a real PostgreSQL (EDU_WAREHOUSE_URL or the embedded server),
+dropped at the end, with every piece of local state (dlt, dbt target, landing) in a tmp dir. The fast tier
+(`-m fast`, `make test-fast`) starts no server: its warehouse URL points where nothing listens.
 """
 
-import os
-import shutil
-import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 
-SESSION_ID = uuid.uuid4().hex[:8]
-SESSION_DIR = Path(tempfile.mkdtemp(prefix=f"edu_test_{SESSION_ID}_"))
-_SERVER_URL = os.environ.get("EDU_WAREHOUSE_URL")
+from edu_platform_tests import helpers
 
-os.environ["EDU_DLT_PIPELINES_DIR"] = str(SESSION_DIR / "dlt")
-os.environ["EDU_DBT_TARGET_PATH"] = str(SESSION_DIR / "dbt_target")
-os.environ.setdefault("EDU_PII_SALT", "test-salt")
-# the session's databases are made here, not by `edu-platform setup`: steps log in as the URL's user unless a
-# test creates the roles and turns this on (platform/test_roles_in_use.py)
-os.environ["EDU_RUN_AS_ROLES"] = "0"
-for variable in ("OULAD_SOURCE", "DOST_SOURCE_URL", "UDACITY_SOURCE", "EDU_ALERT_WEBHOOK_URL", "EDU_ALERT_SMTP_HOST"):
-    os.environ.pop(variable, None)
-
-from edu_platform.lib import warehouse as _warehouse  # noqa: E402
-
-_SERVER = _warehouse.Warehouse.from_url(_SERVER_URL).with_database("postgres") if _SERVER_URL else _warehouse.server()
-if not _SERVER_URL:  # xdist workers inherit the controller's EDU_WAREHOUSE_URL, and this mark with it
-    os.environ["EDU_TEST_ON_EMBEDDED_SERVER"] = "1"
-_CREATED: list = []
+_WAREHOUSE = pytest.StashKey[object]()
 
 
-def make_database(purpose: str) -> "_warehouse.Warehouse":
-    """A fresh database on the test server, dropped when the session ends."""
-    db = _SERVER.with_database(f"edu_test_{SESSION_ID}_{purpose}")
-    db.drop_database()
-    db.ensure_database()
-    _CREATED.append(db)
-    return db
+def pytest_configure(config):
+    """Set the environment before any test module imports the platform (collection comes after this hook)."""
+    fast_only = (config.option.markexpr or "").strip() == "fast"
+    config.stash[_WAREHOUSE] = helpers.start_session(with_server=not fast_only)
+    if not helpers.manifest_reused():
+        from edu_platform.lib.dbt import prepare_manifest
 
-
-WAREHOUSE = make_database("wh")
-os.environ["EDU_WAREHOUSE_URL"] = WAREHOUSE.libpq_url()
-os.environ["EDU_STATE_DIR"] = str(SESSION_DIR / "state")
-# the manifest is parsed for the session's warehouse (relation names carry the database: dagster-dbt counts rows
-# and reads columns by them), as `edu-platform setup` parses it for the configured one
-os.environ.update(WAREHOUSE.dbt_env())
-
-from edu_platform.lib.dbt import prepare_manifest  # noqa: E402
-
-prepare_manifest()  # into the session's target path, as `edu-platform setup` does
+        prepare_manifest()  # into the session's target path, as `edu-platform setup` does
 
 
 def pytest_sessionfinish(session, exitstatus):
-    for db in _CREATED:
-        try:
-            db.drop_database()
-        except Exception:  # the server may already be gone; nothing to keep
-            pass
-    shutil.rmtree(SESSION_DIR, ignore_errors=True)
+    helpers.end_session()
 
 
 @pytest.fixture(scope="session")
-def warehouse():
-    return WAREHOUSE
+def warehouse(pytestconfig):
+    """The session's warehouse database (EDU_WAREHOUSE_URL of every test that sets no other)."""
+    if pytestconfig.stash[_WAREHOUSE] is None:
+        raise RuntimeError("no PostgreSQL in the fast tier: a test using the warehouse is not fast")
+    return pytestconfig.stash[_WAREHOUSE]
 
 
 @pytest.fixture(scope="session")
 def session_dir() -> Path:
-    return SESSION_DIR
+    return helpers.SESSION_DIR
+
+
+@pytest.fixture(scope="session")
+def dim_date_template():
+    """A database holding only gold.dim_date, the conformed calendar the Dost and course marts join: cloned
+    (`helpers.clone_database`) by tests that build one source into a warehouse of their own."""
+    db = helpers.make_database("dim_date_template")
+    helpers.build_dim_date(db)
+    return db
+
+
+@pytest.fixture(scope="session")
+def dost_template():
+    """A clean two-week Dost source database (weeks 2019-12-02 and 2019-12-09), cloned for every case that
+    spoils one."""
+    from edu_platform.defs.dost import generator
+
+    db = helpers.make_database("dost_template")
+    generator.generate(db, scale=0.3, weeks=2, start="2019-12-02")
+    return db
+
+
+@pytest.fixture(scope="module")
+def module_monkeypatch():
+    """pytest's monkeypatch for a whole module: what a module-scoped fixture sets (environment variables)
+    holds for every test of the module and is undone after its last one."""
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
 
 
 @pytest.fixture
 def fresh_warehouse(monkeypatch, tmp_path):
     """A database (and dlt state) of the test's own, for tests that corrupt or compare data."""
-    db = make_database(uuid.uuid4().hex[:6])
+    db = helpers.make_database(uuid.uuid4().hex[:6])
     monkeypatch.setenv("EDU_WAREHOUSE_URL", db.libpq_url())
     monkeypatch.setenv("EDU_DLT_PIPELINES_DIR", str(tmp_path / "dlt"))
     monkeypatch.setenv("EDU_STATE_DIR", str(tmp_path / "state"))
     yield db
-    db.drop_database()
-    _CREATED.remove(db)
+    helpers.drop_database(db)

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from edu_platform_tests.conftest import SESSION_DIR, make_database
-from edu_platform_tests.helpers import free_port
+from edu_platform_tests.helpers import SESSION_DIR, free_port, make_database
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,9 +1,13 @@
 """What an alert says and what it never says (no Dagster run needed)."""
 
+import pytest
+
 from edu_platform.defs.alerts.sensors import parse_cursor, run_partition
 from edu_platform.defs.alerts.alert import Alert, asset_url, run_url
 from edu_platform.defs.alerts.channels import EmailChannel, WebhookChannel, configured_channels
 from edu_platform.lib.redaction import redact
+
+pytestmark = pytest.mark.fast  # no PostgreSQL: `make test-fast`
 
 
 def test_partition_comes_from_run_tags():

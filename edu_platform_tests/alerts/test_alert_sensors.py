@@ -11,9 +11,8 @@ from dagster import AssetSelection, build_sensor_context, instance_for_test
 
 from edu_platform.defs.alerts.sensors import asset_check_alert_sensor, run_failure_alert_sensor
 from edu_platform.synthetic.oulad import generate
-from edu_platform_tests.alerts.receivers import SmtpReceiver, WebhookReceiver
-from edu_platform_tests.conftest import make_database
-from edu_platform_tests.helpers import check_results, materialize_selection, started_steps, step_errors
+from edu_platform_tests.alerts.alert_receivers import SmtpReceiver, WebhookReceiver
+from edu_platform_tests.helpers import check_results, environment, make_database, materialize_selection, started_steps, step_errors
 
 ALL = AssetSelection.groups("oulad_bronze", "oulad_silver", "oulad_gold", "shared_gold")
 BRONZE = AssetSelection.groups("oulad_bronze")
@@ -36,12 +35,12 @@ def smtp():
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory, webhook, smtp):
+def env(tmp_path_factory, module_monkeypatch, webhook, smtp):
     """A warehouse and a Dagster storage of this module's own, the channels pointed at the receivers."""
     warehouse = make_database("alerts_wh")
     storage = make_database("alerts_dagster")
     tmp = tmp_path_factory.mktemp("alerts")
-    mp = pytest.MonkeyPatch()
+    mp = module_monkeypatch
     mp.setenv("EDU_WAREHOUSE_URL", warehouse.libpq_url())
     mp.setenv("EDU_DLT_PIPELINES_DIR", str(tmp / "dlt"))
     mp.setenv("EDU_STATE_DIR", str(tmp / "state"))
@@ -56,7 +55,6 @@ def env(tmp_path_factory, webhook, smtp):
     mp.setenv("EDU_ALERT_RETRY_BACKOFF_SECONDS", "0.01")
     with instance_for_test(overrides={"storage": {"postgres": {"postgres_url": storage.sqlalchemy_url()}}}) as instance:
         yield {"warehouse": warehouse, "instance": instance, "tmp": tmp, "cursors": {}}
-    mp.undo()
 
 
 @pytest.fixture(scope="module")
@@ -102,12 +100,8 @@ def _mostly_missing_imd(folder):
 
 
 def _run(env, folder, selection):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("OULAD_SOURCE", str(folder))
-    try:
+    with environment(OULAD_SOURCE=folder):
         return materialize_selection(selection, instance=env["instance"])
-    finally:
-        mp.undo()
 
 
 def _tick(env):

@@ -9,8 +9,8 @@ from dagster_graphql import DagsterGraphQLClient
 
 from edu_platform.defs.alerts.sensors import SENSOR_INTERVAL_SECONDS
 from edu_platform.synthetic.oulad import generate
-from edu_platform_tests.alerts.receivers import WebhookReceiver
-from edu_platform_tests.conftest import SESSION_DIR, make_database
+from edu_platform_tests.helpers import SESSION_DIR, make_database
+from edu_platform_tests.alerts.alert_receivers import WebhookReceiver
 from edu_platform_tests.dagster_dev import running_dagster_dev
 
 

@@ -8,8 +8,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import uuid
-from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, build_schedule_context, instance_for_test
@@ -18,10 +16,8 @@ from edu_platform.synthetic import dost as dost_generator
 from edu_platform.synthetic import udacity as udacity_generator
 from edu_platform.defs.udacity import landing as udacity_landing
 from edu_platform.lib import partitions
-from edu_platform_tests.conftest import make_database
-from edu_platform_tests.helpers import cli_environment
+from edu_platform_tests.helpers import CLI, cli_environment_at, make_database
 
-CLI = str(Path(sys.executable).with_name("edu-platform"))
 UTC = dt.timezone.utc
 
 # (moment, the Monday starting the last complete week, the last complete month)
@@ -38,6 +34,7 @@ def at(moment: str) -> dt.datetime:
     return partitions.parse_now(moment)
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("moment,week,month", DATES)
 def test_last_complete_periods_follow_the_clock(moment, week, month):
     now = at(moment)
@@ -51,6 +48,7 @@ def test_last_complete_periods_follow_the_clock(moment, week, month):
     assert dost_generator.default_start(208, now) == dt.date.fromisoformat(week) + dt.timedelta(weeks=1 - 208)
 
 
+@pytest.mark.fast
 def test_edu_now_starts_the_clock_and_dagster_follows(tmp_path):
     """Across processes: EDU_NOW sets the platform clock and Dagster's partition clock alike."""
     code = (
@@ -70,6 +68,7 @@ def test_edu_now_starts_the_clock_and_dagster_follows(tmp_path):
 # ------------------------------------------------------------------------ partitions that do not exist yet
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("moment,week,month", DATES)
 def test_a_partition_not_open_yet_names_the_day_it_opens(moment, week, month):
     now, instance = at(moment), DagsterInstance.ephemeral()
@@ -92,6 +91,7 @@ def test_a_partition_not_open_yet_names_the_day_it_opens(moment, week, month):
         partitions.validate_partition_key(monthly, f"{current}|data_science", instance, now)
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize(
     "key,message",
     [
@@ -113,7 +113,7 @@ def test_unknown_keys_say_what_keys_look_like(key, message):
 
 def test_run_with_a_partition_not_open_yet_is_a_one_line_error(tmp_path):
     """`edu-platform run --partition` for the current week: exit 2, one `edu-platform: error:` line, no traceback."""
-    env = _cli_env(tmp_path, "2026-12-02T10:00:00Z")
+    env = cli_environment_at(tmp_path, "2026-12-02T10:00:00Z")
     (tmp_path / "none").mkdir()
     # sources configured, so nothing synthetic is generated first
     env.update(OULAD_SOURCE=str(tmp_path / "none"), UDACITY_SOURCE=str(tmp_path / "none"), DOST_SOURCE_URL=env["EDU_WAREHOUSE_URL"])
@@ -167,7 +167,7 @@ def test_default_dost_source_leaves_one_complete_week_to_append(moment, tmp_path
 
 def test_append_week_command_refuses_an_unfinished_week(tmp_path):
     db = make_database("cal_dost_cli")
-    env = _cli_env(tmp_path, "2026-12-02T10:00:00Z")
+    env = cli_environment_at(tmp_path, "2026-12-02T10:00:00Z")
     made = subprocess.run(
         [CLI, "generate", "dost", "--scale", "0.05", "--weeks", "2", "--url", db.libpq_url()], env=env,
         capture_output=True, text=True, timeout=300,
@@ -192,7 +192,7 @@ def test_append_week_command_refuses_an_unfinished_week(tmp_path):
 
 
 def test_udacity_generator_defaults_end_at_the_last_complete_month_and_refuse_the_current_one(tmp_path):
-    env = _cli_env(tmp_path, "2027-12-01T10:00:00Z")
+    env = cli_environment_at(tmp_path, "2027-12-01T10:00:00Z")
     out = tmp_path / "landing"
     made = subprocess.run(
         [CLI, "generate", "udacity", "--scale", "0.002", "--out", str(out), "--months", "2", "--nanodegree", "data_science"],
@@ -223,6 +223,7 @@ def course_root(tmp_path, monkeypatch):
     return root
 
 
+@pytest.mark.fast
 def test_only_the_newest_month_is_not_landed_yet(course_root):
     keys = [f"{m}-01|{nd}" for m in ("2026-08", "2026-09", "2026-10", "2026-11") for nd in ("data_science", "machine_learning")]
     # 1 December: November is the newest month and nothing of it has landed
@@ -245,6 +246,7 @@ def test_only_the_newest_month_is_not_landed_yet(course_root):
     assert partitions.not_landed_yet(["2026-11-23"], now=at("2026-12-01")) == {}
 
 
+@pytest.mark.fast
 def test_monthly_schedule_waits_for_the_complete_folder(course_root):
     from edu_platform.definitions import defs
 
@@ -263,14 +265,3 @@ def test_monthly_schedule_waits_for_the_complete_folder(course_root):
         later = tick("2026-12-01T10:00:00Z")
         assert [r.partition_key for r in later.run_requests] == ["2026-11-01|data_science"]
         assert later.run_requests[0].run_key == "2026-11-01|data_science"
-
-
-def _cli_env(tmp_path: Path, now: str) -> dict:
-    """A command-line environment of the test's own (warehouse, Dagster storage and home, state) at `now`."""
-    tag = uuid.uuid4().hex[:6]
-    warehouse, storage = make_database(f"cal_wh_{tag}"), make_database(f"cal_dagster_{tag}")
-    return {
-        **cli_environment(tmp_path / "dagster_home", warehouse, storage, EDU_NOW=now),
-        "EDU_DLT_PIPELINES_DIR": str(tmp_path / "dlt"),
-        "EDU_STATE_DIR": str(tmp_path / "state"),
-    }

@@ -8,35 +8,23 @@ on the test server, a PostgreSQL-backed Dagster instance of the test's own."""
 
 import datetime as dt
 import subprocess
-from pathlib import Path
-
-from dagster import AssetKey, AssetSelection
 
 from edu_platform.synthetic.dost import generate as generate_dost
 from edu_platform.synthetic.landing.dost import default_history
 from edu_platform.synthetic.udacity import write_month
 from edu_platform.lib.partitions import parse_now
 from edu_platform.lib.warehouse import Warehouse
-from edu_platform_tests.calendar.test_calendar import CLI, _cli_env
-from edu_platform_tests.conftest import make_database
-from edu_platform_tests.helpers import materialize_selection, step_errors
+from edu_platform_tests.helpers import build_dim_date, cli_environment_at, environment, make_database, run_cli
 
 # `make run` runs every source; the test selects one, with the shared calendar built beforehand
 DOST = "group:dost_bronze or group:dost_silver or group:dost_gold"
 COURSES = "group:udacity_bronze or group:udacity_silver or group:udacity_gold"
 
 
-def build_calendar(env: dict, monkeypatch) -> None:
-    """gold.dim_date, which both sources' marts join (without its checks: by indirect selection dbt would
-    also run every other source's relationship tests to it, on tables this warehouse lacks)."""
-    monkeypatch.setenv("EDU_WAREHOUSE_URL", env["EDU_WAREHOUSE_URL"])
-    monkeypatch.setenv("EDU_DLT_PIPELINES_DIR", env["EDU_DLT_PIPELINES_DIR"])
-    result = materialize_selection(AssetSelection.assets(AssetKey(["gold", "shared", "dim_date"])).without_checks())
-    assert result.success, step_errors(result)
-
-
-def cli(env: dict, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=timeout)
+def build_calendar(env: dict) -> None:
+    """gold.dim_date, which both sources' marts join."""
+    with environment(EDU_WAREHOUSE_URL=env["EDU_WAREHOUSE_URL"], EDU_DLT_PIPELINES_DIR=env["EDU_DLT_PIPELINES_DIR"]):
+        build_dim_date()
 
 
 def explain(done: subprocess.CompletedProcess) -> str:
@@ -45,11 +33,11 @@ def explain(done: subprocess.CompletedProcess) -> str:
     return summary[-6000:] + done.stderr[-2000:]
 
 
-def test_dost_walkthrough_a_year_on(tmp_path, monkeypatch):
+def test_dost_walkthrough_a_year_on(tmp_path):
     """On a Monday a year on: the default source's history stops a week before the last complete week; the
     run loads it; --append-week adds that week; the next run loads it; a further append is refused."""
     moment = "2027-11-29T10:00:00Z"
-    env = _cli_env(tmp_path, moment)
+    env = cli_environment_at(tmp_path, moment)
     source = make_database("walk_dost")
     start, end = default_history(2, parse_now(moment))  # what `make run` generates, two weeks long
     assert (start, end) == (dt.date(2027, 11, 8), dt.date(2027, 11, 22))
@@ -58,54 +46,54 @@ def test_dost_walkthrough_a_year_on(tmp_path, monkeypatch):
     env.update(DOST_SOURCE_URL=source.libpq_url(), DOST_FIRST_WEEK=start.isoformat(), OULAD_SOURCE=str(tmp_path / "none"),
                UDACITY_SOURCE=str(tmp_path / "none"))
     warehouse = Warehouse.from_url(env["EDU_WAREHOUSE_URL"])
-    build_calendar(env, monkeypatch)
+    build_calendar(env)
 
-    first = cli(env, "run", "--select", DOST)
+    first = run_cli(env, "run", "--select", DOST)
     assert first.returncode == 0, explain(first)
     assert "2027-11-08...2027-11-22" in first.stdout  # one run up to the newest week, empty for now
     calls = source.scalar("select count(*) from campaign")
     assert warehouse.scalar("select count(*) from bronze.dost_campaign") == calls
 
-    appended = cli(env, "generate", "dost", "--append-week")
+    appended = run_cli(env, "generate", "dost", "--append-week")
     assert appended.returncode == 0, explain(appended)
     new_calls = source.scalar("select count(*) from campaign where attempted_timestamp >= '2027-11-22'")
     assert new_calls > 0
 
-    second = cli(env, "run", "--select", DOST)
+    second = run_cli(env, "run", "--select", DOST)
     assert second.returncode == 0, explain(second)
     assert warehouse.scalar("select count(*) from bronze.dost_campaign") == source.scalar("select count(*) from campaign")
     assert warehouse.scalar("select count(*) from gold.fct_dost_calls where call_date >= '2027-11-22'") > 0
 
-    refused = cli(env, "generate", "dost", "--append-week")
+    refused = run_cli(env, "generate", "dost", "--append-week")
     assert refused.returncode == 2
     assert "has not ended yet: it ends on 2027-12-06 00:00 UTC" in refused.stderr
 
 
-def test_course_files_walkthrough_across_a_month_end(tmp_path, monkeypatch):
+def test_course_files_walkthrough_across_a_month_end(tmp_path):
     """Mid-week a year on: the generator's default ends with the last complete month; on the 1st of the next
     month that month has not landed yet (reported, exit 0); once generated, the next run loads it. A
     nanodegree whose older months never landed fails, naming each folder it expected."""
     root = tmp_path / "courses"
-    env = _cli_env(tmp_path, "2027-12-08T10:00:00Z")
+    env = cli_environment_at(tmp_path, "2027-12-08T10:00:00Z")
     env.update(UDACITY_SOURCE=str(root), OULAD_SOURCE=str(root), DOST_SOURCE_URL=env["EDU_WAREHOUSE_URL"])
     warehouse = Warehouse.from_url(env["EDU_WAREHOUSE_URL"])
-    build_calendar(env, monkeypatch)
+    build_calendar(env)
 
-    made = cli(env, "generate", "udacity", "--scale", "0.01", "--out", str(root), "--months", "2", "--nanodegree", "data_science")
+    made = run_cli(env, "generate", "udacity", "--scale", "0.01", "--out", str(root), "--months", "2", "--nanodegree", "data_science")
     assert made.returncode == 0, explain(made)
-    first = cli(env, "run", "--select", COURSES)
+    first = run_cli(env, "run", "--select", COURSES)
     assert first.returncode == 0, explain(first)
     assert months_in_bronze(warehouse) == ["2027-10-01", "2027-11-01"]
 
     env["EDU_NOW"] = "2028-01-01T00:30:00Z"  # December has ended; its files have not arrived
-    waiting = cli(env, "run", "--select", COURSES)
+    waiting = run_cli(env, "run", "--select", COURSES)
     assert waiting.returncode == 0, explain(waiting)
     assert f"not landed yet: nanodegree data_science, month 2027-12: nothing in {root}/data_science/2027/12/ yet" in waiting.stdout
     assert "OK" in waiting.stdout.splitlines()
 
-    landed = cli(env, "generate", "udacity", "--scale", "0.01", "--out", str(root), "--month", "2027-12", "--nanodegree", "data_science")
+    landed = run_cli(env, "generate", "udacity", "--scale", "0.01", "--out", str(root), "--month", "2027-12", "--nanodegree", "data_science")
     assert landed.returncode == 0, explain(landed)
-    second = cli(env, "run", "--select", COURSES)
+    second = run_cli(env, "run", "--select", COURSES)
     assert second.returncode == 0, explain(second)
     assert months_in_bronze(warehouse) == ["2027-10-01", "2027-11-01", "2027-12-01"]
     rows = sum(1 for _ in open(root / "data_science" / "2027" / "12" / "video_log.csv")) - 1
@@ -114,7 +102,7 @@ def test_course_files_walkthrough_across_a_month_end(tmp_path, monkeypatch):
     # a new nanodegree landed for December only: the catch-up's range run holding its October fails before
     # loading anything, naming the first folder it expected (a range run is all or nothing)
     write_month(root, "machine_learning", "2027-12", 0.01)
-    broken = cli(env, "run", "--select", "key:bronze/udacity/*")
+    broken = run_cli(env, "run", "--select", "key:bronze/udacity/*")
     assert broken.returncode == 1
     output = broken.stdout + broken.stderr
     assert f"{root}/machine_learning/2027/10: nothing landed for nanodegree machine_learning" in output

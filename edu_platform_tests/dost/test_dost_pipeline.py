@@ -14,12 +14,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from dagster import AssetKey, AssetSelection, DagsterInstance, build_schedule_context
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from edu_platform.synthetic import dost as generator
 from edu_platform.defs.dost.source import hash_phone
-from edu_platform_tests.conftest import make_database
-from edu_platform_tests.helpers import check_results, materialize_selection, step_errors
+from edu_platform_tests.helpers import build_dim_date, check_results, environment, make_database, materialize_selection, step_errors, table_hash
 
 DOST = AssetSelection.groups("dost_bronze", "dost_silver", "dost_gold")
 START, WEEKS, SCALE = "2019-12-02", 8, 0.4
@@ -39,32 +37,25 @@ SILVER = ("stg_dost__users", "stg_dost__experience", "stg_dost__programseq", "st
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(tmp_path_factory, module_monkeypatch):
     """A source database and a warehouse of the module's own."""
     source = make_database("dost_source")
     warehouse = make_database("dost_wh")
-    mp = pytest.MonkeyPatch()
+    mp = module_monkeypatch
     mp.setenv("DOST_SOURCE_URL", source.libpq_url())
     mp.setenv("EDU_WAREHOUSE_URL", warehouse.libpq_url())
     mp.setenv("EDU_DLT_PIPELINES_DIR", str(tmp_path_factory.mktemp("dost_dlt")))
     generator.generate(source, scale=SCALE, weeks=WEEKS, start=START)
     instance = DagsterInstance.ephemeral()
-    # the conformed calendar the Dost marts join; without its checks (dbt would also pick up, by indirect
-    # selection, every other source's relationship tests to dim_date, on tables this database lacks)
-    dim_date = AssetSelection.assets(AssetKey(["gold", "shared", "dim_date"])).without_checks()
-    result = materialize_selection(dim_date, instance=instance)
-    assert result.success, step_errors(result)
-    yield {"source": source, "warehouse": warehouse, "instance": instance}
-    mp.undo()
+    build_dim_date(instance=instance)  # the conformed calendar the Dost marts join
+    return {"source": source, "warehouse": warehouse, "instance": instance}
 
 
 @pytest.fixture(scope="module")
 def history(env):
     """The generated history, loaded as one run over its weekly partitions (single-run backfill)."""
     result = materialize_selection(
-        DOST, instance=env["instance"],
-        tags={ASSET_PARTITION_RANGE_START_TAG: FIRST_PARTITION, ASSET_PARTITION_RANGE_END_TAG: LAST_PARTITION},
-    )
+DOST, instance=env["instance"], partition=f"{FIRST_PARTITION}...{LAST_PARTITION}")
     assert result.success, step_errors(result)
     return {
         "result": result,
@@ -90,10 +81,6 @@ def rerun(env, appended):
     result = materialize_selection(DOST, instance=env["instance"], partition_key=APPENDED_PARTITION)
     assert result.success, step_errors(result)
     return {"result": result, "gold": gold_snapshot(env["warehouse"])}
-
-
-def table_hash(db, table: str) -> str:
-    return db.scalar(f"select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from {table} t")
 
 
 def gold_snapshot(db) -> dict:
@@ -180,7 +167,7 @@ def test_generator_is_deterministic_and_append_equals_longer_history():
     assert appended["appended_calls"] > 0 and appended["appended_users"] > 0
     generator.generate(b, scale=0.3, weeks=6, start="2020-03-02")
     for table in TABLES:
-        assert table_hash(a, table) == table_hash(b, table), table
+        assert table_hash(a, f"public.{table}") == table_hash(b, f"public.{table}"), table
     assert b.scalar("select count(*) from listen_rate") > 0
     # campaign ids are a serial key's: 1..N in the order the calls were placed
     assert b.rows("select min(id), max(id) - count(*) from campaign") == [(1, 0)]
@@ -216,6 +203,7 @@ def test_landing_creates_a_live_looking_default_source(monkeypatch, tmp_path):
     assert landing.ensure_landed() is None  # already there
 
 
+@pytest.mark.fast
 def test_definitions_weekly_single_run():
     from edu_platform.definitions import defs
 
@@ -384,21 +372,12 @@ def test_rerunning_a_week_leaves_silver_and_gold_identical(appended, rerun):
 def test_weekly_increments_equal_a_rebuild_from_scratch(env, rerun, tmp_path):
     """History + one incremental week gives, table for table, what one run over all the weeks gives."""
     fresh = make_database("dost_rebuild")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("EDU_WAREHOUSE_URL", fresh.libpq_url())
-    mp.setenv("EDU_DLT_PIPELINES_DIR", str(tmp_path / "dlt"))
-    try:
+    with environment(EDU_WAREHOUSE_URL=fresh.libpq_url(), EDU_DLT_PIPELINES_DIR=tmp_path / "dlt"):
         instance = DagsterInstance.ephemeral()
-        dim_date = AssetSelection.assets(AssetKey(["gold", "shared", "dim_date"])).without_checks()
-        assert materialize_selection(dim_date, instance=instance).success
-        result = materialize_selection(
-            DOST, instance=instance,
-            tags={ASSET_PARTITION_RANGE_START_TAG: FIRST_PARTITION, ASSET_PARTITION_RANGE_END_TAG: APPENDED_PARTITION},
-        )
+        build_dim_date(instance=instance)
+        result = materialize_selection(DOST, instance=instance, partition=f"{FIRST_PARTITION}...{APPENDED_PARTITION}")
         assert result.success, step_errors(result)
         rebuilt = gold_snapshot(fresh)
-    finally:
-        mp.undo()
     assert rebuilt == rerun["gold"]
 
 
@@ -417,10 +396,7 @@ def test_a_first_load_of_an_empty_week_creates_empty_bronze_tables(env, tmp_path
     """The first week loaded may hold no rows (DOST_FIRST_WEEK before the data starts): the bronze tables are
     still created, with the source's columns, so silver and the next week have them."""
     fresh = make_database("dost_empty_first")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("EDU_WAREHOUSE_URL", fresh.libpq_url())
-    mp.setenv("EDU_DLT_PIPELINES_DIR", str(tmp_path / "dlt"))
-    try:
+    with environment(EDU_WAREHOUSE_URL=fresh.libpq_url(), EDU_DLT_PIPELINES_DIR=tmp_path / "dlt"):
         result = materialize_selection(
             AssetSelection.groups("dost_bronze"), instance=DagsterInstance.ephemeral(), partition_key=BEFORE_SOURCE_PARTITION
         )
@@ -433,10 +409,9 @@ def test_a_first_load_of_an_empty_week_creates_empty_bronze_tables(env, tmp_path
         columns = {r[0] for r in fresh.rows(
             "select column_name from information_schema.columns where table_schema = 'bronze' and table_name = 'dost_campaign'")}
         assert {"id", "user_id", "status", "listen_secs", "updated_at"} <= columns
-    finally:
-        mp.undo()
 
 
+@pytest.mark.fast
 def test_weekly_schedule_requests_the_week_just_ended():
     from edu_platform.definitions import defs
 

@@ -2,13 +2,13 @@
 
 import pytest
 
-from edu_platform_tests.conftest import make_database
+from edu_platform_tests.helpers import make_database
 from edu_platform_tests.dagster_dev import running_dagster_dev
 
 
 @pytest.fixture(scope="session")
 def operator_sources(tmp_path_factory):
-    """Small real data for all three sources, configured through the environment `dagster dev` inherits."""
+    """Small real data for all three sources, and the environment that points `dagster dev` at them."""
     from edu_platform.synthetic.dost import generate as generate_dost
     from edu_platform.synthetic.oulad import generate as generate_oulad
     from edu_platform.synthetic.udacity import write_dimensions, write_month
@@ -22,18 +22,16 @@ def operator_sources(tmp_path_factory):
     for nanodegree in nanodegrees:
         for month in ("2026-08", "2026-09"):
             write_month(root / "udacity", nanodegree, month, 0.002)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("OULAD_SOURCE", str(root / "oulad"))
-    mp.setenv("DOST_SOURCE_URL", dost.libpq_url())
-    mp.setenv("UDACITY_SOURCE", str(root / "udacity"))
-    yield {"nanodegrees": nanodegrees, "months": ("2026-08-01", "2026-09-01"), "weeks": ("2019-01-07", "2019-01-14", "2019-01-21")}
-    mp.undo()
+    return {
+        "nanodegrees": nanodegrees, "months": ("2026-08-01", "2026-09-01"), "weeks": ("2019-01-07", "2019-01-14", "2019-01-21"),
+        "env": {"OULAD_SOURCE": str(root / "oulad"), "DOST_SOURCE_URL": dost.libpq_url(), "UDACITY_SOURCE": str(root / "udacity")},
+    }
 
 
 @pytest.fixture(scope="session")
 def dagster_dev(warehouse, operator_sources):
     """`dagster dev` over the session's warehouse and the three small sources."""
-    with running_dagster_dev("operator", _warehouse_env(warehouse)) as server:
+    with running_dagster_dev("operator", {**_warehouse_env(warehouse), **operator_sources["env"]}) as server:
         yield server
 
 

@@ -20,15 +20,13 @@ def oulad_files(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def oulad_run(oulad_files, warehouse):
+def oulad_run(oulad_files, warehouse, module_monkeypatch):
     folder, counts = oulad_files
-    mp = pytest.MonkeyPatch()
-    mp.setenv("OULAD_SOURCE", str(folder))
-    result = materialize_selection(OULAD)
-    yield result
-    mp.undo()
+    module_monkeypatch.setenv("OULAD_SOURCE", str(folder))
+    return materialize_selection(OULAD)
 
 
+@pytest.mark.fast
 def test_definitions_load():
     from edu_platform.definitions import defs
 

@@ -10,6 +10,8 @@ from dagster import EnvVar
 
 from edu_platform.lib.config import VARIABLES, ConfigError, check_environment, config_resources, setting
 
+pytestmark = pytest.mark.fast  # no PostgreSQL: `make test-fast`
+
 
 @pytest.mark.parametrize("name, raw, expected", [
     ("EDU_WAREHOUSE_URL", "mysql://me@db/edu", "EDU_WAREHOUSE_URL=(secret): expected a postgresql:// / postgresql+psycopg2:// URL"),

@@ -1,8 +1,11 @@
 """The platform's dlt destination: dlt's postgres destination with its capabilities worked out once per run."""
 
 import dlt
+import pytest
 
 from edu_platform.lib.dlt_pipelines import WarehousePostgres
+
+pytestmark = pytest.mark.fast  # no PostgreSQL: `make test-fast`
 
 CREDENTIALS = "postgresql://loader:secret@localhost:5432/warehouse"
 

@@ -9,6 +9,8 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
+pytestmark = pytest.mark.fast  # no PostgreSQL: `make test-fast`
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

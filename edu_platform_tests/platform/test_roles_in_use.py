@@ -10,7 +10,7 @@ from dagster import AssetSelection
 from edu_platform.synthetic.oulad import generate
 from edu_platform.lib.roles import BI_READER, LOADER, TRANSFORMER, ensure_roles, login_as
 from edu_platform.lib.warehouse import warehouse_as
-from edu_platform_tests.helpers import materialize_selection, step_errors
+from edu_platform_tests.helpers import make_database, materialize_selection, step_errors
 
 OULAD = AssetSelection.groups("oulad_bronze", "oulad_silver", "oulad_gold", "shared_gold")
 
@@ -39,14 +39,12 @@ class SessionWatcher(threading.Thread):
 
 
 @pytest.fixture(scope="module")
-def run_as_roles(tmp_path_factory):
-    from edu_platform_tests.conftest import make_database
-
+def run_as_roles(tmp_path_factory, module_monkeypatch):
     wh = make_database("roles_in_use")
     ensure_roles(wh)  # what `edu-platform setup` does, as the admin
     folder = tmp_path_factory.mktemp("oulad_roles")
     generate(folder, scale=0.002)
-    mp = pytest.MonkeyPatch()
+    mp = module_monkeypatch
     mp.setenv("EDU_WAREHOUSE_URL", wh.libpq_url())
     mp.setenv("EDU_RUN_AS_ROLES", "1")
     mp.setenv("OULAD_SOURCE", str(folder))
@@ -58,8 +56,7 @@ def run_as_roles(tmp_path_factory):
     finally:
         watcher.stop.set()
         watcher.join()
-    yield wh, result, watcher.seen
-    mp.undo()
+    return wh, result, watcher.seen
 
 
 def test_each_step_connects_as_its_role(run_as_roles):
@@ -111,6 +108,7 @@ def test_bi_reader_reads_the_gold_the_run_built(run_as_roles, monkeypatch):
     assert _refused(bi, "select count(*) from silver.stg_oulad__courses")
 
 
+@pytest.mark.fast
 def test_unknown_role_kind_and_bad_switch_are_refused(monkeypatch):
     with pytest.raises(ValueError, match="unknown warehouse role kind 'admin'"):
         monkeypatch.setenv("EDU_RUN_AS_ROLES", "1")

@@ -15,8 +15,7 @@ from dagster import AssetKey, AssetSelection, DagsterInstance, RunsFilter
 from edu_platform.synthetic.dost import generate as generate_dost
 from edu_platform.synthetic.oulad import generate as generate_oulad
 from edu_platform.synthetic.udacity import generate as generate_udacity
-from edu_platform_tests.conftest import make_database
-from edu_platform_tests.helpers import cli_environment, table_hashes
+from edu_platform_tests.helpers import cli_environment, make_database, table_hashes
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).with_name("edu-platform"))
@@ -283,6 +282,7 @@ def test_a_test_that_cannot_run_is_reported_as_errored(sources, fresh_warehouse,
     assert not summary.ok
 
 
+@pytest.mark.fast
 def test_every_asset_belongs_to_exactly_one_named_job():
     from edu_platform.definitions import defs
     from edu_platform.lib.runner import job_of_assets

@@ -27,6 +27,8 @@ from edu_platform.defs.quality.freshness import (
 from edu_platform.sources import SOURCES
 from edu_platform_tests.helpers import check_results
 
+pytestmark = pytest.mark.fast  # no PostgreSQL: `make test-fast`
+
 HOUR = 3600
 
 

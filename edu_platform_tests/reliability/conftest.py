@@ -1,36 +1,31 @@
-"""Session fixtures of the reliability tests: a small OULAD folder and a Dost source database, a template
-database holding gold.dim_date, and one uninterrupted run of each source that the crash and restart tests
-compare against."""
+"""Session fixtures of the reliability tests: a small OULAD folder and a Dost source database, and one
+uninterrupted run of each source that the crash and restart tests compare against."""
 
 import pytest
 
+from dagster import AssetSelection
+
 from edu_platform.synthetic import dost as dost_generator
 from edu_platform.synthetic.oulad import generate as generate_oulad
-from edu_platform_tests.conftest import make_database
-from edu_platform_tests.helpers import materialize_selection, step_errors, table_hashes
-from edu_platform_tests.reliability.crash import run_graph
-from edu_platform_tests.reliability.run_graph import partition_args
-from edu_platform_tests.reliability.support import (
+from edu_platform_tests.helpers import (
+    clone_database,
+    environment,
+    make_database,
+    materialize_selection,
+    run_environment,
+    step_errors,
+    table_hashes,
+)
+from edu_platform_tests.reliability.child_runs import (
     DOST_GROUPS,
     DOST_RANGE,
     DOST_SCALE,
     DOST_START,
     DOST_WEEKS,
     OULAD_GROUPS,
-    build_dim_date,
-    clone_database,
-    environment,
     oulad_env,
-    run_env,
+    run_graph,
 )
-from dagster import AssetSelection
-
-
-@pytest.fixture(scope="session")
-def dim_date_template():
-    db = make_database("rel_dim_date")
-    build_dim_date(db)
-    return db
 
 
 @pytest.fixture(scope="session")
@@ -44,9 +39,9 @@ def dost_source():
 def dost_reference(dim_date_template, dost_source, tmp_path_factory):
     """The Dost history loaded by one uninterrupted run: its database and the hash of every table."""
     db = clone_database(dim_date_template, "rel_dost_ref")
-    variables = run_env(db, tmp_path_factory.mktemp("dost_ref"), DOST_SOURCE_URL=dost_source.libpq_url())
+    variables = run_environment(db, tmp_path_factory.mktemp("dost_ref"), DOST_SOURCE_URL=dost_source.libpq_url())
     with environment(**variables):
-        result = materialize_selection(AssetSelection.groups(*DOST_GROUPS.split(",")), **partition_args(DOST_RANGE))
+        result = materialize_selection(AssetSelection.groups(*DOST_GROUPS.split(",")), partition=DOST_RANGE)
     assert result.success, step_errors(result)
     hashes = table_hashes(db)
     assert hashes["gold.fct_dost_calls"][0] == dost_source.scalar("select count(*) from campaign") > 10_000

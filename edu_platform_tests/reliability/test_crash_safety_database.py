@@ -11,16 +11,14 @@ visibly, while the other tables may already be extracted, and the child is kille
 import pytest
 from dagster import AssetSelection
 
-from edu_platform_tests.helpers import materialize_selection, step_errors, table_hashes
-from edu_platform_tests.reliability.crash import ActivityObserver, kill_group, start_graph, wait_for
-from edu_platform_tests.reliability.run_graph import partition_args
-from edu_platform_tests.reliability.support import DOST_GROUPS, DOST_RANGE, child_env, clone_database, environment, run_env
+from edu_platform_tests.helpers import clone_database, environment, materialize_selection, run_environment, step_errors, table_hashes
+from edu_platform_tests.reliability.child_runs import DOST_GROUPS, DOST_RANGE, ActivityObserver, child_env, kill_group, start_graph, wait_for
 
 
 @pytest.mark.parametrize("stage", ["extract", "copy", "dbt"])
 def test_killed_dost_run_then_rerun_equals_uninterrupted(stage, dost_reference, dost_source, dim_date_template, tmp_path):
     db = clone_database(dim_date_template, f"rel_dost_crash_{stage}")
-    variables = run_env(db, tmp_path, DOST_SOURCE_URL=dost_source.libpq_url())
+    variables = run_environment(db, tmp_path, DOST_SOURCE_URL=dost_source.libpq_url())
     log = tmp_path / "child.log"
     lock = None
     if stage == "extract":
@@ -44,7 +42,7 @@ def test_killed_dost_run_then_rerun_equals_uninterrupted(stage, dost_reference, 
     assert child.returncode == -9
 
     with environment(**variables):  # the same warehouse and dlt pipelines dir the killed run used
-        rerun = materialize_selection(AssetSelection.groups(*DOST_GROUPS.split(",")), **partition_args(DOST_RANGE))
+        rerun = materialize_selection(AssetSelection.groups(*DOST_GROUPS.split(",")), partition=DOST_RANGE)
     assert rerun.success, step_errors(rerun)
     assert table_hashes(db) == dost_reference["hashes"]
     db.drop_database()

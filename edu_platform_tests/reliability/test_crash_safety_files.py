@@ -4,10 +4,8 @@ run twice over the same files gives identical tables."""
 
 import pytest
 
-from edu_platform_tests.conftest import make_database
-from edu_platform_tests.helpers import table_hashes
-from edu_platform_tests.reliability.crash import kill_during, run_graph
-from edu_platform_tests.reliability.support import OULAD_GROUPS, oulad_env
+from edu_platform_tests.helpers import make_database, table_hashes
+from edu_platform_tests.reliability.child_runs import OULAD_GROUPS, kill_during, oulad_env, run_graph
 
 
 def _observer(db):

@@ -11,25 +11,21 @@ import shutil
 import pytest
 from dagster import AssetKey, AssetSelection
 
-from edu_platform.synthetic import dost as dost_generator
 from edu_platform.synthetic.oulad import generate as generate_oulad
 from edu_platform.synthetic import udacity as udacity_generator
 from edu_platform.defs.udacity.assets import udacity_dims_bronze, udacity_dims_dbt
-from edu_platform_tests.conftest import make_database
-from edu_platform_tests.helpers import check_results, materialize_selection, step_errors
-from edu_platform_tests.reliability.run_graph import partition_args
-from edu_platform_tests.reliability.support import clone_database, environment
+from edu_platform_tests.helpers import (
+    check_results,
+    clone_database,
+    environment,
+    failure,
+    materialize_selection,
+    step_errors,
+)
 
 DOST_START, DOST_RANGE = "2019-12-02", "2019-12-02...2019-12-09"
 DOST_BRONZE = AssetSelection.groups("dost_bronze")
 SECRET = "s3cr3t-token-do-not-log"
-
-
-def failure(result) -> str:
-    assert not result.success, "the run succeeded"
-    errors = step_errors(result)
-    assert errors, "the run failed without a step error"
-    return "\n".join(errors)
 
 
 def failed_checks(result) -> dict[str, object]:
@@ -44,13 +40,6 @@ def failed_checks(result) -> dict[str, object]:
 
 # -------------------------------------------------------------------------------------- Dost contracts
 
-@pytest.fixture(scope="module")
-def dost_template():
-    db = make_database("rel_hostile_dost")
-    dost_generator.generate(db, scale=0.3, weeks=2, start=DOST_START)
-    return db
-
-
 @pytest.fixture
 def dost_source(dost_template, request, monkeypatch, fresh_warehouse):
     db = clone_database(dost_template, f"rel_hostile_{request.node.name[5:30].lower()}")
@@ -60,7 +49,7 @@ def dost_source(dost_template, request, monkeypatch, fresh_warehouse):
 
 
 def run_dost_bronze():
-    return materialize_selection(DOST_BRONZE, **partition_args(DOST_RANGE))
+    return materialize_selection(DOST_BRONZE, partition=DOST_RANGE)
 
 
 def assert_blocked_naming(message: str, *parts: str) -> None:
@@ -258,15 +247,6 @@ def test_course_file_missing_a_declared_column_blocks_naming_file_column_and_tab
     assert not fresh_warehouse.scalar("select to_regclass('bronze.udacity_videos') is not null")
 
 
-@pytest.fixture(scope="module")
-def dim_date_db():
-    from edu_platform_tests.reliability.support import build_dim_date
-
-    db = make_database("rel_hostile_dim_date")
-    build_dim_date(db)
-    return db
-
-
 def set_user(root, user_id: str, **values) -> None:
     def edit(rows):
         header = rows[0]
@@ -283,8 +263,8 @@ def set_user(root, user_id: str, **values) -> None:
         csv.writer(f, lineterminator="\n").writerows(rows)
 
 
-def test_an_older_course_user_version_never_replaces_a_newer_one_and_history_is_kept(course_landing, dim_date_db, tmp_path):
-    warehouse = clone_database(dim_date_db, "rel_hostile_scd_wh")
+def test_an_older_course_user_version_never_replaces_a_newer_one_and_history_is_kept(course_landing, dim_date_template, tmp_path):
+    warehouse = clone_database(dim_date_template, "rel_hostile_scd_wh")
     with open(course_landing / "dimensional_tables" / "users_dim.csv", newline="") as f:
         user = list(csv.reader(f))[1][0]
     dims = AssetSelection.assets(udacity_dims_bronze, udacity_dims_dbt)
@@ -305,21 +285,21 @@ def test_an_older_course_user_version_never_replaces_a_newer_one_and_history_is_
         "select count(*) from gold.dim_udacity_user")
 
 
-def test_an_older_dost_user_version_never_replaces_a_newer_one_and_history_is_kept(dost_template, dim_date_db, tmp_path):
+def test_an_older_dost_user_version_never_replaces_a_newer_one_and_history_is_kept(dost_template, dim_date_template, tmp_path):
     """A correction arriving with an older updated_at (a clock skew, a replayed export) is kept as history, and the
     current row stays the newest version."""
     source = clone_database(dost_template, "rel_hostile_dost_scd")
-    warehouse = clone_database(dim_date_db, "rel_hostile_dost_scd_wh")
+    warehouse = clone_database(dim_date_template, "rel_hostile_dost_scd_wh")
     user, updated_at = source.rows(
         "select id, updated_at from users where status = 'active' and updated_at >= '2019-12-03' order by id limit 1")[0]
     everything = AssetSelection.groups("dost_bronze", "dost_silver", "dost_gold")
     with environment(DOST_SOURCE_URL=source.libpq_url(), EDU_WAREHOUSE_URL=warehouse.libpq_url(),
                      EDU_DLT_PIPELINES_DIR=str(tmp_path / "dlt")):
-        first = materialize_selection(everything, **partition_args(DOST_RANGE))
+        first = materialize_selection(everything, partition=DOST_RANGE)
         assert first.success, step_errors(first)
         source.scalar("update users set status = 'unsubscribed', unsubscribed_on = updated_at - interval '2 hours',"
                       " updated_at = updated_at - interval '1 hour' where id = %s; select 1", (user,))
-        second = materialize_selection(everything, **partition_args(DOST_RANGE))
+        second = materialize_selection(everything, partition=DOST_RANGE)
         assert second.success, step_errors(second)
     assert warehouse.scalar("select status from gold.dim_dost_user where user_id = %s", (user,)) == "active"
     history = warehouse.rows(

@@ -10,8 +10,7 @@ import time
 from pathlib import Path
 
 from edu_platform.synthetic.oulad import generate
-from edu_platform_tests.conftest import make_database
-from edu_platform_tests.helpers import cli_environment
+from edu_platform_tests.helpers import cli_environment, make_database
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).with_name("edu-platform"))

@@ -10,7 +10,7 @@ import psycopg2
 import pytest
 
 from edu_platform.lib.roles import BI_READER, LOADER, TRANSFORMER, ensure_roles, login_as
-from edu_platform_tests.conftest import make_database
+from edu_platform_tests.helpers import make_database
 
 STARTS = 8
 CHILD = "import sys; from edu_platform.lib.roles import ensure_roles; from edu_platform.lib.warehouse import Warehouse;" \

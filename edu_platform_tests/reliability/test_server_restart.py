@@ -15,8 +15,7 @@ import pytest
 
 from edu_platform.lib.warehouse import Warehouse
 from edu_platform_tests.helpers import table_hashes
-from edu_platform_tests.reliability.crash import ActivityObserver, kill_group, run_graph, start_graph, wait_for
-from edu_platform_tests.reliability.support import OULAD_GROUPS, oulad_env
+from edu_platform_tests.reliability.child_runs import OULAD_GROUPS, ActivityObserver, kill_group, oulad_env, run_graph, start_graph, wait_for
 
 LOST_CONNECTION = re.compile(
     r"terminating connection due to administrator command|server closed the connection unexpectedly"

@@ -20,7 +20,7 @@ from edu_platform.synthetic import udacity as generator
 from edu_platform.defs.udacity.assets import udacity_facts_bronze
 from edu_platform.defs.udacity.schedules import udacity_nanodegree_sensor
 from edu_platform.lib.partitions import parse_now
-from edu_platform_tests.conftest import make_database
+from edu_platform_tests.helpers import make_database
 
 CLI = str(Path(sys.executable).with_name("edu-platform"))
 NOW = parse_now("2026-12-02T10:00:00Z")

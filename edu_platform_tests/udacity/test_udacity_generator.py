@@ -14,6 +14,8 @@ from edu_platform.defs.udacity.tables import FACT_FILES
 from edu_platform.synthetic import udacity as generator
 from edu_platform.synthetic.landing import udacity as landing
 
+pytestmark = pytest.mark.fast  # no PostgreSQL: `make test-fast`
+
 
 def _digest(root) -> dict[str, str]:
     return {

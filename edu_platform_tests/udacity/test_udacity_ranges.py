@@ -14,9 +14,7 @@ from dagster import AssetKey, AssetSelection, DagsterInstance
 from edu_platform.synthetic import udacity as generator
 from edu_platform.defs.udacity.assets import UDACITY_PARTITIONS, udacity_dims_bronze, udacity_dims_dbt, udacity_facts_bronze, udacity_facts_dbt
 from edu_platform.lib.partitions import range_run_tags, range_runs
-from edu_platform_tests.conftest import make_database
-from edu_platform_tests.helpers import materialize_selection, step_errors, table_hashes
-from edu_platform_tests.udacity.support import run_dbt
+from edu_platform_tests.helpers import make_database, materialize_selection, run_dbt, step_errors, table_hashes
 
 SCALE = 0.003
 NANODEGREES = ("data_science", "cybersecurity")
@@ -39,7 +37,7 @@ def _warehouse(mp, tmp_path_factory, root, name):
     mp.setenv("UDACITY_SOURCE", str(root))
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("nanodegree", list(NANODEGREES))
-    run_dbt(mp, wh, "run", "--select", "dim_date")
+    run_dbt(wh, "run", "--select", "dim_date")
     assert materialize_selection(DIMS, instance=instance).success
     return wh, instance
 
@@ -53,30 +51,27 @@ def _materialized(result) -> dict[str, set]:
 
 
 @pytest.fixture(scope="module")
-def ranges(tmp_path_factory):
+def ranges(tmp_path_factory, module_monkeypatch):
     root = tmp_path_factory.mktemp("udacity_ranges")
     generator.write_dimensions(root, NANODEGREES, SCALE)
     for nanodegree in NANODEGREES:
         for month in MONTHS:
             generator.write_month(root, nanodegree, month, SCALE)
     keys = [key(m, n) for m in MONTHS for n in NANODEGREES]
-    mp = pytest.MonkeyPatch()
+    mp = module_monkeypatch
     s = {"root": root, "keys": keys}
-    try:
-        # one run per partition
-        wh, instance = _warehouse(mp, tmp_path_factory, root, "udacity_one_by_one")
-        s["one_by_one"] = [materialize_selection(FACTS, instance=instance, partition_key=k) for k in keys]
-        s["one_by_one_hashes"] = table_hashes(wh)
+    # one run per partition
+    wh, instance = _warehouse(mp, tmp_path_factory, root, "udacity_one_by_one")
+    s["one_by_one"] = [materialize_selection(FACTS, instance=instance, partition_key=k) for k in keys]
+    s["one_by_one_hashes"] = table_hashes(wh)
 
-        # the same partitions as range runs, in a database of their own
-        wh, instance = _warehouse(mp, tmp_path_factory, root, "udacity_range")
-        s["tags"] = range_run_tags(UDACITY_PARTITIONS, keys, instance)
-        s["range"] = [materialize_selection(FACTS, instance=instance, tags=tags) for tags in s["tags"]]
-        s["range_hashes"] = table_hashes(wh)
-        s["wh"], s["instance"] = wh, instance
-        yield s
-    finally:
-        mp.undo()
+    # the same partitions as range runs, in a database of their own
+    wh, instance = _warehouse(mp, tmp_path_factory, root, "udacity_range")
+    s["tags"] = range_run_tags(UDACITY_PARTITIONS, keys, instance)
+    s["range"] = [materialize_selection(FACTS, instance=instance, tags=tags) for tags in s["tags"]]
+    s["range_hashes"] = table_hashes(wh)
+    s["wh"], s["instance"] = wh, instance
+    return s
 
 
 def test_a_full_history_is_one_run(ranges):

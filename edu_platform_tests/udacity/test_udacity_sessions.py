@@ -11,9 +11,8 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from edu_platform_tests.conftest import make_database
-from edu_platform_tests.udacity import reference
-from edu_platform_tests.udacity.support import run_dbt
+from edu_platform_tests.helpers import make_database, run_dbt
+from edu_platform_tests.udacity import reference_marts as reference
 
 # (event_id, user, video, timestamp UTC, type, landed month)
 EVENTS = [
@@ -50,10 +49,9 @@ EXPECTED = [
 
 
 @pytest.fixture(scope="module")
-def sessions_db():
-    mp = pytest.MonkeyPatch()
+def sessions_db(module_monkeypatch):
     wh = make_database("udacity_sessions")
-    mp.setenv("EDU_WAREHOUSE_URL", wh.libpq_url())
+    module_monkeypatch.setenv("EDU_WAREHOUSE_URL", wh.libpq_url())
     rows = EVENTS[:]
     random.Random(7).shuffle(rows)
     with wh.cursor() as cur:
@@ -65,9 +63,8 @@ def sessions_db():
         cur.executemany(
             "insert into bronze.udacity_video_log values (%s, %s, %s, %s, %s, '0', 'sessiontest', %s)", rows
         )
-    run_dbt(mp, wh, "run", "--select", "dim_date stg_udacity__video_log fct_learning_sessions mart_daily_learning_sessions")
-    yield wh
-    mp.undo()
+    run_dbt(wh, "run", "--select", "dim_date stg_udacity__video_log fct_learning_sessions mart_daily_learning_sessions")
+    return wh
 
 
 def test_sessions_follow_the_15_minute_rule(sessions_db):
@@ -91,6 +88,7 @@ def test_daily_sessions_mart(sessions_db):
     ]
 
 
+@pytest.mark.fast
 def test_python_reference_agrees_on_the_same_events():
     frame = pd.DataFrame(EVENTS, columns=["event_id", "user_id", "video_id", "event_ts", "event_type", "month"])
     frame = frame.drop_duplicates("event_id").sample(frac=1, random_state=3).assign(nanodegree="sessiontest")

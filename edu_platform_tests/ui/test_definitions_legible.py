@@ -1,10 +1,15 @@
-"""What the Dagster UI shows, checked on the loaded definitions: every asset, check, schedule and sensor
+"""What the Dagster UI shows, checked on the loaded definitions (no PostgreSQL): keys `layer/source/table` in
+groups `<source>_<layer>`, lineage bronze -> silver -> gold; every asset, check, schedule, sensor and job
 described; check names short enough to show whole; every asset with an owner and a code reference."""
 
 import warnings
 
+import pytest
+
 from edu_platform.lib.dbt import MAX_CHECK_NAME
 from edu_platform.lib.ownership import all_owners
+
+pytestmark = pytest.mark.fast  # no PostgreSQL: `make test-fast`
 
 
 def _defs():
@@ -23,6 +28,33 @@ def _check_specs():
     specs = [spec for checks in defs.asset_checks or [] for spec in checks.check_specs]
     specs += [spec for assets in defs.assets for spec in getattr(assets, "check_specs", [])]
     return specs
+
+
+LAYERS = ("bronze", "silver", "gold")
+
+
+def test_keys_are_layer_source_table_in_their_group_and_lineage_reads_bronze_silver_gold():
+    """A key says where an asset lives and its group is `<source>_<layer>`; an asset reads only its own source
+    (or the shared calendar), from its own layer or an earlier one."""
+    rank = {layer: i for i, layer in enumerate(LAYERS)}
+    nodes = _asset_nodes()
+    problems = []
+    for node in nodes:
+        name, path = node.key.to_user_string(), node.key.path
+        if len(path) != 3 or path[0] not in rank:
+            problems.append(f"{name}: key is not layer/source/table")
+            continue
+        layer, source, _ = path
+        if node.group_name != f"{source}_{layer}":
+            problems.append(f"{name}: group {node.group_name!r}, expected {source}_{layer}")
+        for parent in node.parent_keys:
+            up = parent.path
+            if up[0] not in rank or rank[up[0]] > rank[layer] or up[1] not in (source, "shared"):
+                problems.append(f"{name}: reads {parent.to_user_string()}")
+    assert not problems, "\n".join(problems)
+    assert {node.key.path[1] for node in nodes} >= {"oulad", "dost", "udacity", "shared"}
+    for source in ("oulad", "dost", "udacity"):
+        assert {node.key.path[0] for node in nodes if node.key.path[1] == source} == set(LAYERS), source
 
 
 def test_every_asset_is_described_owned_and_linked_to_its_code():
@@ -83,6 +115,16 @@ def test_every_schedule_and_sensor_is_described():
     assert len(schedules) >= 4 and len(sensors) >= 4
     missing = [d.name for d in [*schedules, *sensors] if not (d.description or "").strip()]
     assert not missing, f"without a description: {missing}"
+
+
+def test_every_job_is_described():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        repository = _defs().get_repository_def()
+    jobs = [job for job in repository.get_all_jobs() if not job.name.startswith("__")]
+    assert len(jobs) >= 5
+    missing = [job.name for job in jobs if not (job.description or "").strip()]
+    assert not missing, f"jobs without a description: {missing}"
 
 
 def test_the_code_location_loads_as_dagster_loads_it():

@@ -9,14 +9,12 @@ cannot run on these machines), twice: the second run changes nothing but updates
 import re
 
 import pytest
-from dagster import AssetKey, AssetSelection, DagsterInstance
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster import AssetSelection, DagsterInstance
 
 from edu_platform.lib.roles import BI_READER, ensure_roles, login_as
 from edu_platform.metabase.dashboards import DASHBOARDS
 from edu_platform.metabase.provision import DATABASE, Metabase, WarehouseAsSeenByMetabase, provision
-from edu_platform_tests.conftest import make_database
-from edu_platform_tests.helpers import materialize_selection, step_errors
+from edu_platform_tests.helpers import make_database, materialize_selection, set_environment, step_errors
 from edu_platform_tests.ui.metabase_contract_server import contract_server
 
 QUESTIONS = [q for d in DASHBOARDS for q in d.questions]
@@ -25,7 +23,7 @@ COURSE_PARTITION = "2026-08-01|data_science"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, warehouse):
+def built(tmp_path_factory, warehouse, module_monkeypatch):
     """OULAD, four Dost weeks and one course month, built bronze to gold into the session's warehouse: the one the
     dbt manifest was parsed for, whose relation names dagster-dbt counts rows and reads columns by (a database of
     the module's own would make those queries cross-database, which PostgreSQL refuses)."""
@@ -40,12 +38,10 @@ def built(tmp_path_factory, warehouse):
     generate_dost(dost, scale=0.05, weeks=4)
     write_dimensions(root / "udacity", ["data_science"], 0.005)
     write_month(root / "udacity", "data_science", "2026-08", 0.005)
-    mp = pytest.MonkeyPatch()
-    for name, value in {
-        "EDU_WAREHOUSE_URL": wh.libpq_url(), "OULAD_SOURCE": str(root / "oulad"), "DOST_SOURCE_URL": dost.libpq_url(),
-        "UDACITY_SOURCE": str(root / "udacity"), "EDU_DLT_PIPELINES_DIR": str(root / "dlt"),
-    }.items():
-        mp.setenv(name, value)
+    set_environment(
+        module_monkeypatch, EDU_WAREHOUSE_URL=wh.libpq_url(), OULAD_SOURCE=root / "oulad", DOST_SOURCE_URL=dost.libpq_url(),
+        UDACITY_SOURCE=root / "udacity", EDU_DLT_PIPELINES_DIR=root / "dlt",
+    )
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("nanodegree", ["data_science"])
     results = {}
@@ -53,7 +49,7 @@ def built(tmp_path_factory, warehouse):
     results["oulad"] = materialize_selection(oulad, instance=instance)
     results["dost"] = materialize_selection(
         AssetSelection.groups("dost_bronze", "dost_silver", "dost_gold"), instance=instance,
-        tags={ASSET_PARTITION_RANGE_START_TAG: DOST_WEEKS[0], ASSET_PARTITION_RANGE_END_TAG: DOST_WEEKS[1]},
+        partition=f"{DOST_WEEKS[0]}...{DOST_WEEKS[1]}",
     )
     from edu_platform.defs.udacity.assets import udacity_dims_bronze, udacity_dims_dbt, udacity_facts_bronze, udacity_facts_dbt
 
@@ -64,8 +60,7 @@ def built(tmp_path_factory, warehouse):
     for name, result in results.items():
         assert result.success, (name, step_errors(result))
     ensure_roles(wh)
-    yield {"wh": wh, "results": results}
-    mp.undo()
+    return {"wh": wh, "results": results}
 
 
 def _materializations(result) -> dict[str, dict]:
@@ -75,6 +70,7 @@ def _materializations(result) -> dict[str, dict]:
     }
 
 
+@pytest.mark.fast
 def test_every_question_reads_gold_only():
     for question in QUESTIONS:
         relations = re.findall(r"\b(?:from|join)\s+([a-z_][\w.]*)", question.sql, flags=re.IGNORECASE)
@@ -117,6 +113,7 @@ def test_materializations_carry_row_counts_and_column_types(built, warehouse):
     assert not missing, f"materializations without a row count: {missing}"
 
 
+@pytest.mark.fast
 def test_provisioning_follows_the_recorded_contract_and_is_idempotent():
     warehouse = WarehouseAsSeenByMetabase("postgres", 5432, "edu_warehouse", BI_READER, "bi-secret")
     with contract_server() as (url, state):

@@ -1,4 +1,10 @@
-"""Kill a real run with SIGKILL at a chosen stage, observed from PostgreSQL's own activity view."""
+"""Real runs in a child process, to kill with SIGKILL (or restart the server under) at a chosen stage observed
+from PostgreSQL's own activity view; and the runs the reliability tests share.
+
+As a program (`python -m edu_platform_tests.reliability.child_runs GROUPS [PARTITION | FIRST...LAST]`) it
+materializes the groups in this process; a failed step is summarised on stderr as `STEP FAILED <step>: <error>`
+so a parent can assert on the message.
+"""
 
 import os
 import signal
@@ -7,7 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-RUNNER = Path(__file__).with_name("run_graph.py")
+# A small Dost history: six weeks at twice the default density, ~20,000 calls (enough for a COPY that
+# lasts long enough to be seen in pg_stat_activity), loaded as one single-run backfill over its weeks.
+DOST_START, DOST_WEEKS, DOST_SCALE = "2019-12-02", 6, 2.0
+DOST_RANGE = "2019-12-02...2020-01-06"
+DOST_GROUPS = "dost_bronze,dost_silver,dost_gold"
+OULAD_GROUPS = "oulad_bronze,oulad_silver,oulad_gold,shared_gold"
 
 # stage -> a predicate over pg_stat_activity rows (application_name, query) of the observed database
 STAGES = {
@@ -19,7 +30,22 @@ STAGES = {
 
 
 def _args(groups: str, partition: str | None) -> list[str]:
-    return [sys.executable, str(RUNNER), groups] + ([partition] if partition else [])
+    return [sys.executable, "-m", "edu_platform_tests.reliability.child_runs", groups] + ([partition] if partition else [])
+
+
+def child_env(variables: dict) -> dict:
+    """This process's environment with `variables` on top (None: left out)."""
+    return {**os.environ, **{k: str(v) for k, v in variables.items() if v is not None}}
+
+
+def oulad_env(db, folder, tmp_path, name) -> dict:
+    """A child run's environment: OULAD files from `folder` into `db`, dlt and state dirs of its own."""
+    return child_env({
+        "EDU_WAREHOUSE_URL": db.libpq_url(),
+        "OULAD_SOURCE": str(folder),
+        "EDU_DLT_PIPELINES_DIR": str(tmp_path / f"dlt_{name}"),
+        "EDU_STATE_DIR": str(tmp_path / f"state_{name}"),
+    })
 
 
 def run_graph(groups: str, env: dict, partition: str | None = None) -> subprocess.CompletedProcess:
@@ -97,3 +123,15 @@ class ActivityObserver:
 
     def __exit__(self, *exc):
         self.close()
+
+
+if __name__ == "__main__":
+    from dagster import AssetSelection
+
+    from edu_platform_tests.helpers import materialize_selection
+
+    result = materialize_selection(AssetSelection.groups(*sys.argv[1].split(",")), partition=sys.argv[2] if len(sys.argv) > 2 else None)
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE" and event.event_specific_data.error:
+            print(f"STEP FAILED {event.step_key}: {event.event_specific_data.error.to_string()}", file=sys.stderr)
+    sys.exit(0 if result.success else 1)
