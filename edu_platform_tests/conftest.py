@@ -19,6 +19,8 @@ def pytest_configure(config):
     """Set the environment before any test module imports the platform (collection comes after this hook)."""
     fast_only = (config.option.markexpr or "").strip() == "fast"
     config.stash[_WAREHOUSE] = helpers.start_session(with_server=not fast_only)
+    if getattr(config, "workerinput", None) is None and config.getoption("numprocesses", None):
+        return  # pytest-xdist's controller runs no test: its workers prepare the manifest each for their own warehouse
     if not helpers.manifest_reused():
         from edu_platform.lib.dbt import prepare_manifest
 

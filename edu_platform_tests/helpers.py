@@ -49,6 +49,8 @@ def start_session(with_server: bool):
     from edu_platform.lib import warehouse
 
     if not with_server:
+        if (manifest := _current_project_manifest()) is not None:  # no dbt run in this tier: reuse set-up's parse
+            os.environ["EDU_DBT_TARGET_PATH"] = str(manifest.parent)
         wh = warehouse.Warehouse.from_url(NO_SERVER_URL)
         os.environ["EDU_WAREHOUSE_URL"] = NO_SERVER_URL
         os.environ["EDU_DAGSTER_STORAGE_URL"] = wh.sqlalchemy_url()
@@ -68,6 +70,17 @@ def start_session(with_server: bool):
 def manifest_reused() -> bool:
     """True when the session reads set-up's dbt manifest (the fast tier) instead of preparing its own."""
     return os.environ.get("EDU_DBT_TARGET_PATH") != str(SESSION_DIR / "dbt_target")
+
+
+def _current_project_manifest() -> Path | None:
+    """dbt/target/manifest.json if it is newer than every dbt source file (the Makefile's rule for re-parsing)."""
+    dbt = ROOT / "dbt"
+    manifest = dbt / "target" / "manifest.json"
+    if not manifest.exists():
+        return None
+    sources = [p for d in ("models", "macros", "tests") for p in (dbt / d).rglob("*") if p.is_file()]
+    sources += [p for p in (dbt / "dbt_project.yml", dbt / "profiles.yml") if p.exists()]
+    return manifest if all(p.stat().st_mtime <= manifest.stat().st_mtime for p in sources) else None
 
 
 def make_database(purpose: str):
