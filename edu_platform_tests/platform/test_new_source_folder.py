@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from edu_platform_tests.conftest import make_database
-from edu_platform_tests.helpers import cli_environment
+from edu_platform_tests.helpers import cli_environment, make_database
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW_SOURCE = Path(__file__).with_name("new_source")
