@@ -57,7 +57,7 @@ def dim_date_template():
 def dost_template():
     """A clean two-week Dost source database (weeks 2019-12-02 and 2019-12-09), cloned for every case that
     spoils one."""
-    from edu_platform.defs.dost import generator
+    from edu_platform.synthetic import dost as generator
 
     db = helpers.make_database("dost_template")
     generator.generate(db, scale=0.3, weeks=2, start="2019-12-02")

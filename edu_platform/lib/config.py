@@ -9,7 +9,7 @@ resources page with the variable's name in place of each secret.
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 

@@ -15,7 +15,7 @@ of texts carries personal data (an e-mail address, a signature) the way real exp
 
 import csv
 import zlib
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 

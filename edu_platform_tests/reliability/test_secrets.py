@@ -1,7 +1,5 @@
 """Secrets come only from the environment and never reach the event log, run logs or asset metadata."""
 
-
-import pytest
 from dagster import AssetSelection, DagsterRunStatus, instance_for_test, serialize_value
 
 from edu_platform.synthetic.oulad import generate
