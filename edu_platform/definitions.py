@@ -28,7 +28,7 @@ def _with_code_references(merged: Definitions) -> Definitions:
 
 defs = _with_code_references(
     Definitions.merge(
-        # In-process execution: a step subprocess costs ~12 s of imports and dbt parsing on 2 cores.
+        # In-process execution: a step subprocess would pay the imports and the dbt manifest load again per step.
         Definitions(
             resources={"dlt": WarehouseDltResource(), "dbt": dbt_resource(), **config_resources()},
             executor=in_process_executor,

@@ -48,11 +48,10 @@ def dost_bronze_assets(context: AssetExecutionContext, dlt: DagsterDltResource):
 def index_bronze(vacuum: frozenset = frozenset()) -> None:
     """dlt creates bronze tables without indexes. The merge's delete looks keys up: a btree on the key. Silver
     reads a week by its window columns, and bronze grows in that order (a week's rows arrive together): BRIN,
-    which costs next to nothing to keep up (a btree on updated_at took 0.65 s of a week's 1.25 s merge).
-    Tables just loaded for the first time are vacuumed and analyzed: the next week's merge plans an index
-    lookup of its few keys instead of a scan of the whole history, and the load pays for its own rows' hint
-    bits and visibility map (2 s for the 10.6 M-row history) instead of the next run that touches them (the
-    week after it: 0.35 s more) or autovacuum a minute later."""
+    which costs next to nothing to keep up, where a btree on the window column would cost the merge more than
+    the merge itself. Tables just loaded for the first time are vacuumed and analyzed: the next week's merge
+    plans an index lookup of its few keys instead of a scan of the whole history, and the load pays for its own
+    rows' hint bits and visibility map instead of the next run that touches them."""
     with warehouse_as("loader").cursor() as cur:
         cur.execute(
             "select c.relname, am.amname from pg_index i join pg_class c on c.oid = i.indexrelid"
@@ -70,7 +69,7 @@ def index_bronze(vacuum: frozenset = frozenset()) -> None:
             for column, method in [(key, "btree"), *((c, "brin") for c in window_columns if c != key)]:
                 name = f"{relation}_{column}"
                 if existing.get(name) == method:
-                    continue  # even `if not exists` queues behind autovacuum for its lock (1 s a week)
+                    continue  # even `if not exists` queues behind autovacuum for its lock
                 if name in existing:  # a btree from an earlier version of this platform
                     cur.execute(sql.SQL("drop index {}").format(sql.Identifier(BRONZE_SCHEMA, name)))
                 # autosummarize: autovacuum summarizes each new block range as it fills, so the weeks after it
