@@ -227,14 +227,15 @@ def test_one_asset_of_every_group_selected_alone_succeeds(clean_run, monkeypatch
 
 
 def _dbt_processes_of(database: str) -> list[int]:
-    """dbt processes whose environment names this test's warehouse database."""
+    """dbt processes (`dbt`, or the platform's `edu-platform-dbt` entry point) whose environment names this test's
+    warehouse database."""
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-            if not any(part.endswith(b"/dbt") or part == b"dbt" for part in cmdline[:2]):
+            if not any(part.rsplit(b"/", 1)[-1] in (b"dbt", b"edu-platform-dbt") for part in cmdline[:2]):
                 continue
             if database.encode() in (proc / "environ").read_bytes():
                 found.append(int(proc.name))
