@@ -18,6 +18,9 @@ def _bench_db(name: str = ""):
     db = server().with_database(f"edu_bench_{name or uuid.uuid4().hex[:6]}")
     db.drop_database()
     db.ensure_database()
+    from edu_platform.lib.roles import ensure_roles
+
+    ensure_roles(db)  # as `edu-platform setup` does: steps log in as the loader and transformer roles
     os.environ["EDU_WAREHOUSE_URL"] = db.libpq_url()
     return db
 
