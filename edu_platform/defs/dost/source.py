@@ -15,7 +15,6 @@ its digits (`phone_hash`, salt EDU_PII_SALT), so a phone change stays visible as
 import datetime as dt
 import hashlib
 import logging
-import os
 import re
 from typing import Optional
 
@@ -27,6 +26,7 @@ from dlt.sources.sql_database import sql_table
 
 from edu_platform.defs.dost.settings import SOURCE, lag_hours, pii_salt, source_warehouse
 from edu_platform.defs.dost.tables import TABLES, TABLES_BY_NAME
+from edu_platform.lib.config import setting
 from edu_platform.lib.redaction import redact
 from edu_platform.lib.tables import BronzeTable
 from edu_platform.lib.warehouse import Warehouse
@@ -115,7 +115,7 @@ def verify_schema(db: Warehouse, start: Optional[dt.datetime] = None, end: Optio
 
 
 def backend() -> str:
-    return os.environ.get("DOST_SQL_BACKEND") or DEFAULT_BACKEND
+    return setting("DOST_SQL_BACKEND") or DEFAULT_BACKEND
 
 
 def hash_phone(phone: Optional[str], salt: str) -> Optional[str]:
