@@ -14,6 +14,7 @@ check_environment()  # a bad variable fails the code location's load, naming eac
 import edu_platform.defs as defs_package  # noqa: E402
 from edu_platform.lib.dbt import dbt_resource  # noqa: E402
 from edu_platform.lib.dlt_resource import WarehouseDltResource  # noqa: E402
+from edu_platform.lib.settings import project_home  # noqa: E402
 
 
 def _with_code_references(merged: Definitions) -> Definitions:
@@ -34,6 +35,6 @@ defs = _with_code_references(
             resources={"dlt": WarehouseDltResource(), "dbt": dbt_resource(), **config_resources()},
             executor=in_process_executor,
         ),
-        load_defs(defs_root=defs_package),
+        load_defs(defs_root=defs_package, project_root=project_home()),
     )
 )
