@@ -194,7 +194,7 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in [
              "for the default synthetic source, the first Monday it was generated from; else `2019-01-07`"),
     Variable("DOST_UPDATED_AT_LAG_HOURS", _number(float, 0), 24.0, "every window is re-read from this many hours before its start (late corrections)", False, "dost"),
     Variable("DOST_SQL_BACKEND", _choice("connectorx", "pyarrow"), "connectorx", "dlt `sql_database` backend", False, "dost"),
-    Variable("EDU_DOST_SCALE", _number(float, 0), 0.3, "size of the default synthetic Dost source", False, "dost"),
+    Variable("EDU_DOST_SCALE", _number(float, 0), 0.3, "size of the default synthetic Dost source (0.3: ~430 users)", False, "dost"),
     Variable("EDU_DOST_WEEKS", _number(int, 1), 10, "weeks of the default synthetic Dost source", False, "dost"),
     Variable("UDACITY_SOURCE", _location, None, "root of the landed course files (folder or fsspec URL)", False, "udacity",
              "synthetic files in `.edu_platform/landing/udacity`"),

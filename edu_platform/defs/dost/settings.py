@@ -13,9 +13,6 @@ OWNER = "team:dost-programs"  # who answers for it (shown on every asset)
 DEFAULT_SOURCE_DB = "edu_dost_source"
 # The generator's first Monday, and so the first weekly partition unless DOST_FIRST_WEEK says otherwise.
 FIRST_MONDAY = "2019-01-07"
-# A row may be committed a while after its updated_at (a long transaction, a batch of corrections):
-# every window is re-read from this many hours before its start, and merged on the primary key.
-DEFAULT_LAG_HOURS = 24.0
 LOCAL_PII_SALT = "edu-platform-local-salt"
 
 
@@ -49,6 +46,8 @@ def first_week() -> str:
 
 
 def lag_hours() -> float:
+    """A row may be committed a while after its updated_at (a long transaction, a batch of corrections): every
+    window is re-read from DOST_UPDATED_AT_LAG_HOURS (default 24) before its start, and merged on the primary key."""
     return setting("DOST_UPDATED_AT_LAG_HOURS")
 
 

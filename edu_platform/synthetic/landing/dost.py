@@ -14,9 +14,6 @@ from edu_platform.lib.partitions import last_complete_week
 from edu_platform.lib.config import setting
 from edu_platform.synthetic.dost import HIDDEN, generate, source_exists
 
-DEFAULT_SCALE = 0.3  # ~430 users
-DEFAULT_WEEKS = 10
-
 
 def default_history(weeks: int, now: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
     """(first Monday, end) of the default history: `weeks` weeks ending where the last complete week starts."""

@@ -6,8 +6,6 @@ from edu_platform.lib.config import setting
 from edu_platform.lib.settings import landing_dir
 from edu_platform.synthetic.oulad import generate
 
-DEFAULT_SCALE = 0.02
-
 
 def ensure_landed() -> str | None:
     if configured():

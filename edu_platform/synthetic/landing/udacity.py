@@ -21,7 +21,6 @@ from edu_platform.lib.settings import landing_dir
 from edu_platform.synthetic.udacity import DEFAULT_NANODEGREES, month_range, write_dimensions, write_month
 
 DEFAULT_LANDED_MONTHS = 3  # how many months the default landing starts with, ending at the last complete month
-DEFAULT_SCALE = 0.01
 
 
 def default_months(now: datetime | None = None) -> list[str]:
