@@ -17,7 +17,9 @@ def _cmd_db(args) -> int:
         wh = warehouse.get_warehouse()
         print(f"warehouse ready: {wh.url.render_as_string(hide_password=True)}")
     elif args.action == "stop":
-        if os.environ.get("EDU_WAREHOUSE_URL"):
+        from edu_platform.lib.config import is_set
+
+        if is_set("EDU_WAREHOUSE_URL"):
             print("EDU_WAREHOUSE_URL names an external server; nothing to stop")
         else:
             print("embedded PostgreSQL stopped" if embedded_server.stop() else "embedded PostgreSQL was not running")

@@ -7,12 +7,14 @@ import warnings
 from dagster import Definitions, in_process_executor, with_source_code_references
 from dagster.components import load_defs
 
-import edu_platform.defs as defs_package
 from edu_platform.lib.config import check_environment, config_resources
-from edu_platform.lib.dbt import dbt_resource
-from edu_platform.lib.dlt_resource import WarehouseDltResource
 
-check_environment()  # a bad variable fails the code location's load, naming the variable
+check_environment()  # a bad variable fails the code location's load, naming each bad one, before anything reads one
+
+import edu_platform.defs as defs_package  # noqa: E402
+from edu_platform.lib.dbt import dbt_resource  # noqa: E402
+from edu_platform.lib.dlt_resource import WarehouseDltResource  # noqa: E402
+from edu_platform.lib.settings import project_home  # noqa: E402
 
 
 def _with_code_references(merged: Definitions) -> Definitions:
@@ -33,6 +35,6 @@ defs = _with_code_references(
             resources={"dlt": WarehouseDltResource(), "dbt": dbt_resource(), **config_resources()},
             executor=in_process_executor,
         ),
-        load_defs(defs_root=defs_package),
+        load_defs(defs_root=defs_package, project_root=project_home()),
     )
 )

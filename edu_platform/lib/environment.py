@@ -42,6 +42,19 @@ def executables_on_path() -> None:
         os.environ["PATH"] = os.pathsep.join(filter(None, [bin_dir, os.environ.get("PATH")]))
 
 
+def child_environment(**extra: str) -> dict[str, str]:
+    """The environment for a child process: this process's (what was exported here included) plus `extra`."""
+    return {**os.environ, **extra}
+
+
+def runtime_dir(default: Path) -> Path:
+    """XDG_RUNTIME_DIR (the embedded PostgreSQL's libraries warn without it), exported as `default` when unset;
+    the folder exists on return."""
+    path = Path(os.environ.setdefault("XDG_RUNTIME_DIR", str(default)))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def export_dbt_environment() -> Warehouse:
     """dbt's connection (dbt/profiles.yml reads EDU_DBT_*) as the transformer role, for a dbt step."""
     wh = warehouse_as("transformer")

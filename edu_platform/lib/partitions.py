@@ -6,7 +6,6 @@ tests and rehearsals across processes; Dagster's own partition clock is set to f
 partitions that exist are the ones `utc_now` implies.
 """
 
-import os
 from datetime import date, datetime, timedelta, timezone
 from time import monotonic
 from typing import Iterable
@@ -26,6 +25,8 @@ from dagster import (
     partition_loading_context,
 )
 
+from edu_platform.lib.config import ConfigError, VARIABLES, is_set, setting
+
 NOW_VARIABLE = "EDU_NOW"
 # Dagster's run tags for a run over a partition range (documented, not exported by `dagster` itself)
 ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -35,21 +36,19 @@ _STARTED = monotonic()
 
 def parse_now(value: str) -> datetime:
     """`2027-12-01`, `2027-12-01T10:00`, `2027-12-01T10:00:00Z` or with an offset -> an aware UTC datetime."""
-    text = value.strip().replace("Z", "+00:00")
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{NOW_VARIABLE}={value!r}: expected an ISO date or datetime, e.g. 2027-12-01T10:00:00Z") from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+        return VARIABLES[NOW_VARIABLE].parse(value.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{NOW_VARIABLE}={value!r}: expected {exc}") from None
 
 
 def utc_now() -> datetime:
     """Now, in UTC. With EDU_NOW set, the clock starts at EDU_NOW when the process starts and runs on
     from there (it never stands still, so nothing that waits for time to pass hangs)."""
-    value = os.environ.get(NOW_VARIABLE)
-    if not value:
+    start = setting(NOW_VARIABLE)
+    if start is None:
         return datetime.now(timezone.utc)
-    return parse_now(value) + timedelta(seconds=monotonic() - _STARTED)
+    return start + timedelta(seconds=monotonic() - _STARTED)
 
 
 def today(now: datetime | None = None) -> date:
@@ -62,7 +61,7 @@ def _dagster_clock_follows_edu_now() -> None:
     Dagster API: Dagster has no public way to set its clock, and `dagster._time._mockable_get_current_*` are
     the functions its own test helper (`freeze_time`) replaces. Done at import of this module, which every
     process imports before it builds a partitions definition."""
-    if os.environ.get(NOW_VARIABLE):
+    if is_set(NOW_VARIABLE):
         import dagster._time
 
         dagster._time._mockable_get_current_datetime = utc_now
@@ -104,10 +103,6 @@ def monthly_by_dimension(start_date: str, dimension: str) -> MultiPartitionsDefi
     return MultiPartitionsDefinition(
         {"month": monthly_partitions(start_date), dimension: DynamicPartitionsDefinition(name=dimension)}
     )
-
-
-def start_date_from_env(variable: str, default: str) -> str:
-    return os.environ.get(variable) or default
 
 
 def range_runs(partitions_def: PartitionsDefinition, keys: Iterable, dynamic_partitions_store=None) -> list[PartitionKeyRange]:

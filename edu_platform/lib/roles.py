@@ -8,7 +8,6 @@ SCRAM-SHA-256 verifier (`psycopg2.extensions.encrypt_password`) and only the ver
 no server log (a failing statement, `log_statement = all`) can hold the password.
 """
 
-import os
 import random
 import time
 
@@ -16,11 +15,12 @@ import psycopg2
 from psycopg2 import sql
 from psycopg2.extensions import encrypt_password
 
+from edu_platform.lib.config import setting
 from edu_platform.lib.warehouse import Warehouse, safe_identifier
 
-LOADER = os.environ.get("EDU_LOADER_ROLE", "edu_loader")
-TRANSFORMER = os.environ.get("EDU_TRANSFORMER_ROLE", "edu_transformer")
-BI_READER = os.environ.get("EDU_BI_READER_ROLE", "bi_reader")
+LOADER = setting("EDU_LOADER_ROLE")
+TRANSFORMER = setting("EDU_TRANSFORMER_ROLE")
+BI_READER = setting("EDU_BI_READER_ROLE")
 PASSWORD_VARIABLES = {
     LOADER: "EDU_LOADER_PASSWORD",
     TRANSFORMER: "EDU_TRANSFORMER_PASSWORD",
@@ -54,7 +54,7 @@ class RoleSetupError(RuntimeError):
 
 
 def _password_clause(cur, role: str) -> sql.Composable:
-    password = os.environ.get(PASSWORD_VARIABLES[role])
+    password = setting(PASSWORD_VARIABLES[role])
     if not password:
         return sql.SQL("")
     verifier = encrypt_password(password, role, cur.connection, "scram-sha-256")
@@ -224,7 +224,7 @@ is left open). Returns the databases closed to the reader."""
 
 def login_as(wh: Warehouse, role: str) -> Warehouse:
     """The same database, logged in as `role` (password from its environment variable)."""
-    url = wh.url.set(username=role, password=os.environ.get(PASSWORD_VARIABLES.get(role, ""), None) or None)
+    url = wh.url.set(username=role, password=setting(PASSWORD_VARIABLES[role]) if role in PASSWORD_VARIABLES else None)
     return Warehouse(url)
 
 

@@ -21,6 +21,7 @@ from typing import Callable, Iterator, Optional
 
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
+from edu_platform.lib.environment import child_environment
 from edu_platform.lib.settings import project_home, state_dir
 
 LOCATION_NAME = "edu_platform"  # workspace.yaml
@@ -48,7 +49,7 @@ def _bin(name: str) -> str:
 
 
 def _child_env() -> dict:
-    return {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return child_environment(PYTHONUNBUFFERED="1")
 
 
 def _reset_signals():  # a shell started in the background ignores SIGINT/SIGTERM: children must not inherit it

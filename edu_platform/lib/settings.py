@@ -1,14 +1,15 @@
-"""Paths and environment-driven settings, read in one place so every module agrees on them."""
+"""The platform's folders, from their settings (edu_platform.lib.config), so every module agrees on them."""
 
-import os
 from pathlib import Path
+
+from edu_platform.lib.config import setting
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
 def project_home() -> Path:
     """The checkout (or image directory) holding `dbt/` and `dagster.yaml`."""
-    if home := os.environ.get("EDU_PLATFORM_HOME"):
+    if home := setting("EDU_PLATFORM_HOME"):
         return Path(home).resolve()
     candidate = PACKAGE_DIR.parent
     if (candidate / "dbt" / "dbt_project.yml").exists():
@@ -18,7 +19,7 @@ def project_home() -> Path:
 
 def state_dir() -> Path:
     """Local, gitignored state: embedded PostgreSQL, dlt pipelines, landed synthetic data."""
-    path = Path(os.environ.get("EDU_STATE_DIR", project_home() / ".edu_platform")).resolve()
+    path = Path(setting("EDU_STATE_DIR") or project_home() / ".edu_platform").resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -28,7 +29,7 @@ def dbt_project_dir() -> Path:
 
 
 def dlt_pipelines_dir() -> Path:
-    path = Path(os.environ.get("EDU_DLT_PIPELINES_DIR", state_dir() / "dlt_pipelines"))
+    path = Path(setting("EDU_DLT_PIPELINES_DIR") or state_dir() / "dlt_pipelines")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -36,15 +37,5 @@ def dlt_pipelines_dir() -> Path:
 def landing_dir(source: str) -> Path:
     """Where the synthetic generator lands a source's files when no real source is configured."""
     return state_dir() / "landing" / source
-
-
-def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name}={raw!r} is not a number") from exc
 
 

@@ -8,13 +8,13 @@ question instead of adding a copy. A fresh Metabase is set up first (its first a
 """
 
 import json
-import os
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from edu_platform.lib.config import ConfigError, setting
 from edu_platform.lib.roles import BI_READER
 from edu_platform.metabase.dashboards import DASHBOARDS, Dashboard
 
@@ -41,11 +41,11 @@ class WarehouseAsSeenByMetabase:
     @classmethod
     def from_env(cls) -> "WarehouseAsSeenByMetabase":
         return cls(
-            host=os.environ.get("EDU_METABASE_WAREHOUSE_HOST", "postgres"),
-            port=int(os.environ.get("EDU_METABASE_WAREHOUSE_PORT", "5432")),
-            dbname=os.environ.get("EDU_METABASE_WAREHOUSE_DB", "edu_warehouse"),
+            host=setting("EDU_METABASE_WAREHOUSE_HOST"),
+            port=setting("EDU_METABASE_WAREHOUSE_PORT"),
+            dbname=setting("EDU_METABASE_WAREHOUSE_DB"),
             user=BI_READER,
-            password=os.environ.get("EDU_BI_READER_PASSWORD"),
+            password=setting("EDU_BI_READER_PASSWORD"),
         )
 
     def details(self) -> dict:
@@ -173,14 +173,18 @@ def provision(mb: Metabase, email: str, password: str, warehouse: WarehouseAsSee
 
 
 def main() -> int:
-    missing = [v for v in ("EDU_METABASE_ADMIN_EMAIL", "EDU_METABASE_ADMIN_PASSWORD") if not os.environ.get(v)]
+    try:
+        email, password = setting("EDU_METABASE_ADMIN_EMAIL"), setting("EDU_METABASE_ADMIN_PASSWORD")
+        mb, warehouse = Metabase(setting("EDU_METABASE_URL")), WarehouseAsSeenByMetabase.from_env()
+    except ConfigError as exc:
+        print(f"Metabase provisioning not started: {exc}")
+        return 2
+    missing = [name for name, value in (("EDU_METABASE_ADMIN_EMAIL", email), ("EDU_METABASE_ADMIN_PASSWORD", password)) if not value]
     if missing:
         print(f"set {', '.join(missing)} (the Metabase admin this provisioning logs in as, or creates on a fresh Metabase)")
         return 2
-    mb = Metabase(os.environ.get("EDU_METABASE_URL", "http://localhost:3001"))
     try:
-        done = provision(mb, os.environ["EDU_METABASE_ADMIN_EMAIL"], os.environ["EDU_METABASE_ADMIN_PASSWORD"],
-                         WarehouseAsSeenByMetabase.from_env())
+        done = provision(mb, email, password, warehouse)
     except MetabaseError as exc:
         print(f"Metabase provisioning failed: {exc}")
         return 1

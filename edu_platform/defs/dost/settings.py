@@ -2,9 +2,9 @@
 declared in `tables.py`."""
 
 import datetime as dt
-import os
 
-from edu_platform.lib.settings import env_float, landing_dir
+from edu_platform.lib.config import is_set, setting
+from edu_platform.lib.settings import landing_dir
 from edu_platform.lib.warehouse import Warehouse, server
 
 SOURCE = "dost"
@@ -13,19 +13,16 @@ OWNER = "team:dost-programs"  # who answers for it (shown on every asset)
 DEFAULT_SOURCE_DB = "edu_dost_source"
 # The generator's first Monday, and so the first weekly partition unless DOST_FIRST_WEEK says otherwise.
 FIRST_MONDAY = "2019-01-07"
-# A row may be committed a while after its updated_at (a long transaction, a batch of corrections):
-# every window is re-read from this many hours before its start, and merged on the primary key.
-DEFAULT_LAG_HOURS = 24.0
 LOCAL_PII_SALT = "edu-platform-local-salt"
 
 
 def configured() -> bool:
-    return bool(os.environ.get("DOST_SOURCE_URL"))
+    return is_set("DOST_SOURCE_URL")
 
 
 def source_warehouse() -> Warehouse:
     """DOST_SOURCE_URL, else the synthetic source database on the warehouse server."""
-    if url := os.environ.get("DOST_SOURCE_URL"):
+    if url := setting("DOST_SOURCE_URL"):
         return Warehouse.from_url(url)
     return server().with_database(DEFAULT_SOURCE_DB)
 
@@ -38,20 +35,22 @@ def landed_first_week_file():
 def first_week() -> str:
     """Start of the weekly partitions: DOST_FIRST_WEEK (a Monday, YYYY-MM-DD); else, for the default synthetic
     source, the first Monday it was generated from; else the generator's default first Monday."""
-    value = os.environ.get("DOST_FIRST_WEEK")
-    if not value and not configured() and landed_first_week_file().exists():
-        value = landed_first_week_file().read_text().strip()
-    value = value or FIRST_MONDAY
-    day = dt.date.fromisoformat(value)
-    if day.isoweekday() != 1:
-        raise ValueError(f"DOST_FIRST_WEEK={value!r} is not a Monday")
+    if day := setting("DOST_FIRST_WEEK"):
+        return day.isoformat()
+    value = FIRST_MONDAY
+    if not configured() and landed_first_week_file().exists():
+        value = landed_first_week_file().read_text().strip() or FIRST_MONDAY
+    if dt.date.fromisoformat(value).isoweekday() != 1:
+        raise ValueError(f"{landed_first_week_file()}: {value!r} is not a Monday")
     return value
 
 
 def lag_hours() -> float:
-    return env_float("DOST_UPDATED_AT_LAG_HOURS", DEFAULT_LAG_HOURS)
+    """A row may be committed a while after its updated_at (a long transaction, a batch of corrections): every
+    window is re-read from DOST_UPDATED_AT_LAG_HOURS (default 24) before its start, and merged on the primary key."""
+    return setting("DOST_UPDATED_AT_LAG_HOURS")
 
 
 def pii_salt() -> str:
     """Salt of the phone-number hash (EDU_PII_SALT); a fixed local default keeps local runs reproducible."""
-    return os.environ.get("EDU_PII_SALT") or LOCAL_PII_SALT
+    return setting("EDU_PII_SALT") or LOCAL_PII_SALT

@@ -1,7 +1,6 @@
 """OULAD's settings: where the published files are read from, and how often they land."""
 
-import os
-
+from edu_platform.lib.config import is_set, setting
 from edu_platform.lib.settings import landing_dir
 
 SOURCE = "oulad"
@@ -11,8 +10,8 @@ OWNER = "team:learning-analytics"  # who answers for it (shown on every asset)
 
 def source_url() -> str:
     """OULAD_SOURCE (a folder or fsspec URL), else the synthetic landing folder."""
-    return os.environ.get("OULAD_SOURCE") or str(landing_dir(SOURCE))
+    return setting("OULAD_SOURCE") or str(landing_dir(SOURCE))
 
 
 def configured() -> bool:
-    return bool(os.environ.get("OULAD_SOURCE"))
+    return is_set("OULAD_SOURCE")

@@ -1,9 +1,9 @@
 """The course files' settings: where they are read from, the partition months and nanodegrees. Their tables are
 declared in `tables.py`."""
 
-import os
 import re
 
+from edu_platform.lib.config import is_set, setting
 from edu_platform.lib.settings import landing_dir
 from edu_platform.lib.warehouse import safe_identifier
 
@@ -23,11 +23,11 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
 
 def source_url() -> str:
     """UDACITY_SOURCE (a folder or fsspec URL), else the synthetic landing folder."""
-    return (os.environ.get("UDACITY_SOURCE") or str(landing_dir(SOURCE))).rstrip("/")
+    return (setting("UDACITY_SOURCE") or str(landing_dir(SOURCE))).rstrip("/")
 
 
 def configured() -> bool:
-    return bool(os.environ.get("UDACITY_SOURCE"))
+    return is_set("UDACITY_SOURCE")
 
 
 def landed_start_month_file():
@@ -62,7 +62,7 @@ def start_month() -> str:
     """First partition month as YYYY-MM-01: UDACITY_START_MONTH (YYYY-MM or YYYY-MM-01); else, for
     UDACITY_SOURCE, its earliest month folder; else the month the default landing started at; else
     DEFAULT_START_MONTH."""
-    value = os.environ.get("UDACITY_START_MONTH")
+    value = setting("UDACITY_START_MONTH")
     if not value and configured():
         value = earliest_landed_month(source_url())
     if not value and not configured() and landed_start_month_file().exists():

@@ -11,11 +11,8 @@ import datetime as dt
 
 from edu_platform.defs.dost.settings import DEFAULT_SOURCE_DB, configured, landed_first_week_file, source_warehouse
 from edu_platform.lib.partitions import last_complete_week
-from edu_platform.lib.settings import env_float
+from edu_platform.lib.config import setting
 from edu_platform.synthetic.dost import HIDDEN, generate, source_exists
-
-DEFAULT_SCALE = 0.3  # ~430 users
-DEFAULT_WEEKS = 10
 
 
 def default_history(weeks: int, now: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
@@ -35,8 +32,8 @@ def ensure_landed(today: dt.date | None = None, now: dt.datetime | None = None) 
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.write_text(start)
         return None
-    scale = env_float("EDU_DOST_SCALE", DEFAULT_SCALE)
-    weeks = int(env_float("EDU_DOST_WEEKS", DEFAULT_WEEKS))
+    scale = setting("EDU_DOST_SCALE")
+    weeks = setting("EDU_DOST_WEEKS")
     if today is not None and now is None:
         now = dt.datetime.combine(today, dt.time(12), dt.timezone.utc)
     start, end = default_history(weeks, now)

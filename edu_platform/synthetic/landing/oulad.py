@@ -2,10 +2,9 @@
 
 from edu_platform.defs.oulad.settings import SOURCE, configured
 from edu_platform.defs.oulad.tables import FILES
-from edu_platform.lib.settings import env_float, landing_dir
+from edu_platform.lib.config import setting
+from edu_platform.lib.settings import landing_dir
 from edu_platform.synthetic.oulad import generate
-
-DEFAULT_SCALE = 0.02
 
 
 def ensure_landed() -> str | None:
@@ -14,6 +13,6 @@ def ensure_landed() -> str | None:
     folder = landing_dir(SOURCE)
     if all((folder / f"{stem}.csv").exists() for stem in FILES):
         return None
-    scale = env_float("EDU_OULAD_SCALE", DEFAULT_SCALE)
+    scale = setting("EDU_OULAD_SCALE")
     counts = generate(folder, scale=scale)
     return f"generated synthetic OULAD at scale {scale} in {folder} ({counts['studentVle']} studentVle rows)"

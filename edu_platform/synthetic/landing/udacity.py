@@ -16,11 +16,11 @@ from edu_platform.defs.udacity.settings import (
     parse_month,
     start_month,
 )
-from edu_platform.lib.settings import env_float, landing_dir
+from edu_platform.lib.config import setting
+from edu_platform.lib.settings import landing_dir
 from edu_platform.synthetic.udacity import DEFAULT_NANODEGREES, month_range, write_dimensions, write_month
 
 DEFAULT_LANDED_MONTHS = 3  # how many months the default landing starts with, ending at the last complete month
-DEFAULT_SCALE = 0.01
 
 
 def default_months(now: datetime | None = None) -> list[str]:
@@ -50,7 +50,7 @@ def ensure_landed(now: datetime | None = None) -> str | None:
         return None
     pin_default_start(now)
     root = landing_dir(SOURCE)
-    scale = env_float("EDU_UDACITY_SCALE", DEFAULT_SCALE)
+    scale = setting("EDU_UDACITY_SCALE")
     missing = [
         (nd, month)
         for nd in DEFAULT_NANODEGREES
