@@ -1,6 +1,5 @@
 """dbt, one way for every source: the project, the CLI resource, the translator and the asset factory."""
 
-import contextlib
 import functools
 import hashlib
 import json
@@ -26,7 +25,8 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 
-from edu_platform.lib.environment import executables_on_path, export_dbt_environment
+from edu_platform.lib.environment import executables_on_path, export_dbt_environment, exported_while
+from edu_platform.lib.config import setting
 from edu_platform.lib.ownership import owners_of
 from edu_platform.lib.settings import dbt_project_dir
 
@@ -39,7 +39,7 @@ class DbtManifestMissing(FileNotFoundError):
 
 def _target_path() -> Path:
     """dbt's target folder: EDU_DBT_TARGET_PATH, else `dbt/target` (the manifest and dbt's run artifacts)."""
-    return Path(os.environ.get("EDU_DBT_TARGET_PATH", dbt_project_dir() / "target"))
+    return Path(setting("EDU_DBT_TARGET_PATH") or dbt_project_dir() / "target")
 
 
 def _dbt_executable() -> str:
@@ -94,22 +94,6 @@ def _keep_parse(target_path: Path, kept: Path) -> None:
     os.replace(staged, kept)  # atomic: a concurrent invocation reads the old file or the new one, never half
 
 
-@contextlib.contextmanager
-def _run_environment(values: Mapping[str, str]):
-    """`values` in the environment while dagster-dbt starts dbt (the child copies it), and gone afterwards: steps
-    that share a process (in-process execution) never see another step's run values."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def invoke_dbt(dbt: DbtCliResource, args: list[str], connection: Mapping[str, str], run_values: Optional[Mapping[str, Any]] = None,
                context: Optional[AssetExecutionContext] = None):
     """`dbt <args>` through dagster-dbt as `connection` (EDU_DBT_* variables), with the run's values (the partition
@@ -130,7 +114,7 @@ def invoke_dbt(dbt: DbtCliResource, args: list[str], connection: Mapping[str, st
         "DBT_INDIRECT_SELECTION": "buildable",
         **{f"{RUN_VALUE_PREFIX}{key.upper()}": json.dumps(value) for key, value in (run_values or {}).items()},
     }
-    with _run_environment(values):
+    with exported_while(values):
         invocation = dbt.cli(args, context=context, target_path=target_path)
     return invocation, lambda: _keep_parse(target_path, kept)
 
