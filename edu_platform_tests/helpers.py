@@ -314,10 +314,12 @@ def run_cli(env: dict, *args: str, timeout: float = 900) -> subprocess.Completed
 
 def run_dbt(wh, *args: str) -> None:
     """dbt itself (no Dagster) against `wh`, e.g. for gold.dim_date in a test of one source's models."""
-    from edu_platform.lib.dbt import dbt_resource
+    from edu_platform.lib.dbt import dbt_resource, invoke_dbt
 
     with environment(**wh.dbt_env()):
-        dbt_resource().cli(list(args)).wait()
+        invocation, keep_parse = invoke_dbt(dbt_resource(), list(args), wh.dbt_env())
+        invocation.wait()
+        keep_parse()
 
 
 def last_cause(message: str) -> str:

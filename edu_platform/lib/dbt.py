@@ -1,10 +1,13 @@
 """dbt, one way for every source: the project, the CLI resource, the translator and the asset factory."""
 
 import functools
+import hashlib
 import json
 import os
 import re
+import shutil
 import sys
+import uuid
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
@@ -22,7 +25,8 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 
-from edu_platform.lib.environment import executables_on_path, export_dbt_environment
+from edu_platform.lib.environment import executables_on_path, export_dbt_environment, exported_while
+from edu_platform.lib.config import setting
 from edu_platform.lib.ownership import owners_of
 from edu_platform.lib.settings import dbt_project_dir
 
@@ -35,7 +39,7 @@ class DbtManifestMissing(FileNotFoundError):
 
 def _target_path() -> Path:
     """dbt's target folder: EDU_DBT_TARGET_PATH, else `dbt/target` (the manifest and dbt's run artifacts)."""
-    return Path(os.environ.get("EDU_DBT_TARGET_PATH", dbt_project_dir() / "target"))
+    return Path(setting("EDU_DBT_TARGET_PATH") or dbt_project_dir() / "target")
 
 
 def _dbt_executable() -> str:
@@ -59,9 +63,60 @@ DBT_PROJECT.prepare_if_dev()
 
 
 def prepare_manifest() -> Path:
-    """The build-time prepare: `dbt parse` into the project's target path (the manifest is never committed)."""
+    """The build-time prepare: `dbt parse` into the project's target path (the manifest is never committed), with
+    the connection the dbt steps use (the transformer role), so that their parse starts from this one."""
+    connection = export_dbt_environment().dbt_env()
     dbt_resource().cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
+    _keep_parse(DBT_PROJECT.target_path, _parse_file(connection))
     return DBT_PROJECT.manifest_path
+
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+RUN_VALUE_PREFIX = "EDU_DBT_RUN_"
+
+
+def _parse_file(connection: Mapping[str, str]) -> Path:
+    """Where dbt's partial-parse state for one connection is kept. dbt re-parses the whole project when the host,
+    port, user or database differ from those its partial-parse file was written with (they are in its state check),
+    so each connection keeps its own file and later invocations parse only the files that changed. dbt checks the
+    file itself: a stale one costs a full parse, never a wrong manifest."""
+    key = json.dumps([connection.get(k) for k in ("EDU_DBT_HOST", "EDU_DBT_PORT", "EDU_DBT_USER", "EDU_DBT_DBNAME")])
+    return DBT_PROJECT.target_path / "partial_parse" / f"{hashlib.sha1(key.encode()).hexdigest()[:20]}.msgpack"
+
+
+def _keep_parse(target_path: Path, kept: Path) -> None:
+    written = Path(target_path) / PARTIAL_PARSE
+    if not written.exists():
+        return
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    staged = kept.with_name(f"{kept.name}.{uuid.uuid4().hex[:8]}")
+    shutil.copyfile(written, staged)
+    os.replace(staged, kept)  # atomic: a concurrent invocation reads the old file or the new one, never half
+
+
+def invoke_dbt(dbt: DbtCliResource, args: list[str], connection: Mapping[str, str], run_values: Optional[Mapping[str, Any]] = None,
+               context: Optional[AssetExecutionContext] = None):
+    """`dbt <args>` through dagster-dbt as `connection` (EDU_DBT_* variables), with the run's values (the partition
+    window: `run_var` in macros/partition_window.sql) as EDU_DBT_RUN_<NAME> variables rather than `--vars`, which
+    would make dbt re-parse the whole project for every partition. It runs in a target folder of its own that
+    starts from the kept parse state of the connection (`_parse_file`). Returns the invocation and the function
+    that keeps its parse state, to call once the invocation has ended."""
+    name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}" if context else "dbt"
+    target_path = DBT_PROJECT.target_path / f"{name}-{uuid.uuid4().hex[:7]}"
+    kept = _parse_file(connection)
+    target_path.mkdir(parents=True)
+    if kept.exists():
+        shutil.copyfile(kept, target_path / PARTIAL_PARSE)
+    values = {
+        **connection,
+        # a test runs with a build when all its parents are built by it or upstream of it: selecting the calendar
+        # alone never runs another source's relationship test against it
+        "DBT_INDIRECT_SELECTION": "buildable",
+        **{f"{RUN_VALUE_PREFIX}{key.upper()}": json.dumps(value) for key, value in (run_values or {}).items()},
+    }
+    with exported_while(values):
+        invocation = dbt.cli(args, context=context, target_path=target_path)
+    return invocation, lambda: _keep_parse(target_path, kept)
 
 
 def prepared_manifest_path() -> Path:
@@ -282,7 +337,7 @@ def readable_manifest(manifest_path: Optional[Path] = None) -> dict:
 
 
 def partition_window_vars(context: AssetExecutionContext) -> dict:
-    """The partition window as dbt vars, so incremental models rebuild exactly that window."""
+    """The partition window as dbt run values (`run_var`), so incremental models rebuild exactly that window."""
     if not context.has_partition_key_range and not context.has_partition_key:
         return {}
     window = context.partition_time_window
@@ -333,15 +388,12 @@ def build_dbt_assets(
         pool=pool,
     )
     def _assets(context: AssetExecutionContext, dbt: DbtCliResource):
-        export_dbt_environment()  # dbt builds as the transformer role
-        # a test runs with a build when all its parents are built by it or upstream of it: selecting the calendar
-        # alone never runs another source's relationship test against it
-        os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
-        args = ["build"]
-        dbt_vars = vars_fn(context)
-        if dbt_vars:
-            args += ["--vars", json.dumps(dbt_vars)]
-        yield from with_test_errors(dbt.cli(args, context=context)).fetch_row_counts().fetch_column_metadata()
+        connection = export_dbt_environment().dbt_env()  # dbt builds as the transformer role
+        invocation, keep_parse = invoke_dbt(dbt, ["build"], connection, vars_fn(context), context=context)
+        try:
+            yield from with_test_errors(invocation).fetch_row_counts().fetch_column_metadata()
+        finally:
+            keep_parse()
 
     return _assets
 

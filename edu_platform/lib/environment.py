@@ -4,9 +4,11 @@ dlt (its environment provider reads SECTION__KEY variables). Child processes (db
 workers) inherit what is exported here. A variable the user already set always wins.
 """
 
+import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import Mapping
 
 import dlt
 
@@ -74,3 +76,19 @@ def export_environment() -> Warehouse:
     os.environ.setdefault("EDU_DAGSTER_ARTIFACTS_DIR", str(state_dir() / "dagster"))
     os.environ.setdefault("EDU_DAGSTER_COMPUTE_LOGS_DIR", str(state_dir() / "dagster" / "compute_logs"))
     return wh
+
+
+@contextlib.contextmanager
+def exported_while(values: Mapping[str, str]):
+    """`values` in the environment while a child process starts (it copies the environment), and as before
+    afterwards: steps that share a process (in-process execution) never see another step's values."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
