@@ -2,7 +2,6 @@
 dagster-daemon dequeues them), sources that cannot break each other, concurrent runs that queue behind each
 other, and a summary that tells a failing test from one that could not run."""
 
-import os
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from dagster import AssetKey, AssetSelection, DagsterInstance, RunsFilter
 from edu_platform.synthetic.dost import generate as generate_dost
 from edu_platform.synthetic.oulad import generate as generate_oulad
 from edu_platform.synthetic.udacity import generate as generate_udacity
-from edu_platform_tests.helpers import cli_environment, make_database, table_hashes
+from edu_platform_tests.helpers import cli_environment, environment, make_database, table_hashes
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).with_name("edu-platform"))
@@ -90,24 +89,16 @@ def clean_run(sources, tmp_path_factory):
 
 def test_cli_runs_are_named_jobs_in_the_queue(clean_run):
     instance_env = clean_run["env"]
-    old = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "EDU_DAGSTER_STORAGE_URL", "EDU_DAGSTER_ARTIFACTS_DIR", "EDU_DAGSTER_COMPUTE_LOGS_DIR")}
-    os.environ.update({k: instance_env[k] for k in old})
-    try:
-        with DagsterInstance.get() as instance:
-            runs = instance.get_runs(RunsFilter(tags={"edu_platform/launched_by": "cli"}))
-            jobs = {run.job_name for run in runs}
-            assert jobs == {"shared_calendar_job", "oulad_monthly_job", "dost_weekly_job", "udacity_dims_job", "udacity_monthly_job"}
-            assert not any(run.job_name.startswith("__") for run in runs)
-            dost = [r for r in runs if r.job_name == "dost_weekly_job"]
-            assert all("dagster/asset_partition_range_start" in r.tags or "dagster/partition" in r.tags for r in dost)
-            monthly = [r for r in runs if r.job_name == "udacity_monthly_job"]
-            assert len(monthly) == 1 and all(r.tags.get("dagster/partition/month") == f"{UDACITY_MONTH}-01" for r in monthly)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    names = ("DAGSTER_HOME", "EDU_DAGSTER_STORAGE_URL", "EDU_DAGSTER_ARTIFACTS_DIR", "EDU_DAGSTER_COMPUTE_LOGS_DIR")
+    with environment(**{k: instance_env[k] for k in names}), DagsterInstance.get() as instance:
+        runs = instance.get_runs(RunsFilter(tags={"edu_platform/launched_by": "cli"}))
+        jobs = {run.job_name for run in runs}
+        assert jobs == {"shared_calendar_job", "oulad_monthly_job", "dost_weekly_job", "udacity_dims_job", "udacity_monthly_job"}
+        assert not any(run.job_name.startswith("__") for run in runs)
+        dost = [r for r in runs if r.job_name == "dost_weekly_job"]
+        assert all("dagster/asset_partition_range_start" in r.tags or "dagster/partition" in r.tags for r in dost)
+        monthly = [r for r in runs if r.job_name == "udacity_monthly_job"]
+        assert len(monthly) == 1 and all(r.tags.get("dagster/partition/month") == f"{UDACITY_MONTH}-01" for r in monthly)
     assert "[dost_weekly_job [" in clean_run["stdout"] and "step dost_bronze started" in clean_run["stdout"]
     assert "stopped the Dagster daemon" in clean_run["stdout"]
 
