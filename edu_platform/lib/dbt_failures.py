@@ -89,15 +89,15 @@ def model_key(manifest: Mapping[str, Any], model_id: Optional[str]) -> list[str]
 
 
 def key_columns(manifest: Mapping[str, Any], test: Mapping[str, Any]) -> list[str]:
-    """The columns a failed test's sample may show, in order: what its output names keys, the test's column(s),
-    the model's key, then the counts."""
+    """The columns a failed test's sample may show, in order: what its output names keys, the model's key, the
+    test's column(s), then the counts."""
     meta = test.get("test_metadata") or {}
     kind = meta.get("name")
     kwargs = meta.get("kwargs") or {}
     if kind in _FIGURE_TESTS:
         return list(_FIGURE_TESTS[kind])
     own = list(kwargs.get("combination_of_columns") or []) + [test.get("column_name") or kwargs.get("column_name")]
-    columns = [*_TEST_OUTPUT_KEYS, *own, *model_key(manifest, test.get("attached_node")), *_TEST_OUTPUT_COUNTS]
+    columns = [*_TEST_OUTPUT_KEYS, *model_key(manifest, test.get("attached_node")), *own, *_TEST_OUTPUT_COUNTS]
     return list(dict.fromkeys(c for c in columns if c))
 
 

@@ -152,6 +152,7 @@ def test_bronze_loads_say_what_they_changed(built):
     same week replaces what it brought, a week with a new call and a corrected older one inserts one row and
     replaces the rest; a reloaded smaller file and an emptied partition delete rows. Runs last: it edits the
     module's sources."""
+    from edu_platform.defs.dost.settings import lag_hours
     from edu_platform.defs.udacity.assets import udacity_facts_bronze
     from edu_platform.defs.udacity.settings import month_folder
 
@@ -172,9 +173,13 @@ def test_bronze_loads_say_what_they_changed(built):
             "create temp table new_call as select * from campaign where id = (select min(id) from campaign);"
             " update new_call set id = (select max(id) + 1 from campaign), updated_at = '2019-01-29 12:00+00';"
             " insert into campaign select * from new_call;"
-            " update campaign set listen_secs = coalesce(listen_secs, 0) + 1, updated_at = '2019-01-29 13:00+00'"
-            "  where id = (select min(id) from campaign where updated_at >= '2019-01-07' and updated_at < '2019-01-14');"
         )
+        cur.execute(  # a call loaded by an earlier week, outside this week's read window (which starts lag hours early)
+            "update campaign set listen_secs = coalesce(listen_secs, 0) + 1, updated_at = '2019-01-29 13:00+00'"
+            " where id = (select min(id) from campaign where updated_at >= %s and updated_at < %s::timestamptz - make_interval(hours => %s))",
+            (f"{DOST_WEEKS[0]} 00:00+00", f"{week} 00:00+00", int(lag_hours()) + 1),
+        )
+        assert cur.rowcount == 1
     changed = _materializations(materialize_selection(dost_bronze, instance=instance, partition_key=week))["bronze/dost/campaign"]
     assert _changes(changed) == (loaded + 2, 1, loaded + 1, 0), (_changes(changed), loaded)
     assert changed["dagster/row_count"].value == before + 1 == wh.scalar("select count(*) from bronze.dost_campaign")
