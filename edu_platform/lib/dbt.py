@@ -25,8 +25,9 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 
-from edu_platform.lib.environment import executables_on_path, export_dbt_environment, exported_while
 from edu_platform.lib.config import setting
+from edu_platform.lib.dbt_failures import with_failing_keys
+from edu_platform.lib.environment import executables_on_path, export_dbt_environment, exported_while
 from edu_platform.lib.ownership import owners_of
 from edu_platform.lib.settings import dbt_project_dir
 
@@ -302,7 +303,7 @@ def describe_test(test: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
                 " broken keys or references would be wrong.")
     else:
         rule = "Severity WARN (not blocking): the figures stay correct; the rows it counts are worth a look."
-    return f"{text}{where}\n\n{rule}" + (f" Why: {reason}" if reason else "") + " The failing-row count is in `dagster_dbt/failed_row_count`."
+    return f"{text}{where}\n\n{rule}" + (f" Why: {reason}" if reason else "") + " The failing-row count is in `dagster_dbt/failed_row_count`, up to five failing keys in `failing_keys_sample`."
 
 
 @functools.lru_cache(maxsize=1)
@@ -428,7 +429,7 @@ def with_test_errors(invocation):
                     metadata=event.metadata, description=f"test errored: {message}",
                 )
 
-    return DbtEventIterator(events(), invocation)
+    return DbtEventIterator(with_failing_keys(events(), invocation), invocation)  # lib/dbt_failures.py
 
 
 def _error_messages(invocation) -> dict[str, str]:

@@ -3,11 +3,11 @@
 import re
 from typing import Callable, Iterator, Optional
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, AssetKey
 from dagster_dlt import DagsterDltResource
 from psycopg2 import sql
 
-from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, bronze_pipeline, bronze_table
+from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, bronze_pipeline
 from edu_platform.lib.landed_files import LandedFileError, quoted_prefix
 from edu_platform.lib.redaction import redact
 from edu_platform.lib.tables import BronzeTable
@@ -27,21 +27,29 @@ def run_bronze_load(
     dlt_source,
     describe_table: Optional[Callable[[str], str]] = None,
     source_label: Optional[str] = None,
+    after_load: Optional[Callable[[], None]] = None,
     **run_kwargs,
 ) -> Iterator:
     """Run `dlt_source` into bronze (`tables`: its declarations); a failure names the file (or table) and line instead of dlt's internals,
-    and a failure while reading a database source names that database (`source_label`, no credentials)."""
+    and a failure while reading a database source names that database (`source_label`, no credentials). `after_load`
+    runs once the load is done and before the rows are counted (a clean-up that changes bronze, counted with it).
+    Every materialization carries its row counts and what the load changed (`with_row_counts`)."""
     translator = EduDltTranslator(tables)
     source_name = translator.source
+    pipeline = bronze_pipeline(source_name)
+    loading = [t for t in tables if t.name in dlt_source.resources and AssetKey(t.asset_path) in context.selected_asset_keys]
     try:
-        for event in dlt.run(
+        before = bronze_row_counts(loading)
+        # dagster-dlt yields the materializations once the whole load is done: held here, they are counted after it
+        events = list(dlt.run(
             context=context,
             dlt_source=dlt_source,
-            dlt_pipeline=bronze_pipeline(source_name),
+            dlt_pipeline=pipeline,
             dagster_dlt_translator=translator,
             **run_kwargs,
-        ):
-            yield with_row_counts(event, source_name, dlt_source, context)
+        ))
+        if after_load is not None:
+            after_load()
     except Exception as exc:
         user_error = _user_error(exc, describe_table) or _source_error(exc, source_label)
         if user_error is None:
@@ -50,32 +58,57 @@ def run_bronze_load(
             # the driver's error quotes the whole bad line: the event log gets only the short, sanitised prefix
             raise user_error from None
         raise user_error from exc
+    after = bronze_row_counts(loading)
+    normalized = dict(pipeline.last_trace.last_normalize_info.row_counts) if pipeline.last_trace and pipeline.last_trace.last_normalize_info else {}
+    by_name = {t.name: t for t in loading}
+    for event in events:
+        table = by_name.get(event.asset_key.path[-1])
+        if table is None:
+            yield event
+            continue
+        resource = dlt_source.resources[table.name]
+        disposition = resource.write_disposition
+        disposition = disposition.get("disposition") if isinstance(disposition, dict) else disposition
+        yield with_row_counts(event, disposition, before[table.name], after[table.name], normalized.get(table.relation), context)
 
 
-def with_row_counts(event, source_name: str, dlt_source, context: AssetExecutionContext):
-    """`dagster/row_count` (rows in the bronze table after the load) and, for a partition, `dagster/partition_row_count`
-    (the rows this load brought, dlt's own count). A table each load replaces holds exactly the rows loaded, so
-    when dlt counted them it is not counted again; a merged table, or an imported file dlt did not count (OULAD's
-    files go to COPY untouched), is counted in the warehouse."""
+def bronze_row_counts(tables) -> dict[str, int]:
+    """Rows in each table's bronze relation (0 for a table not created yet)."""
+    counts = {}
+    with warehouse_as("loader").cursor() as cur:
+        for table in tables:
+            cur.execute("select to_regclass(%s) is not null", (f"{BRONZE_SCHEMA}.{table.relation}",))
+            if cur.fetchone()[0]:
+                cur.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(BRONZE_SCHEMA, table.relation)))
+                counts[table.name] = int(cur.fetchone()[0])
+            else:  # a header-only file on a first load creates no table
+                counts[table.name] = 0
+    return counts
+
+
+def load_changes(disposition: Optional[str], before: int, after: int, loaded: Optional[int]) -> dict[str, int]:
+    """What a load changed in a table, from its rows before and after and the rows dlt loaded into it.
+
+    A replaced table holds exactly the rows loaded (`loaded` := `after`; OULAD's imported files are not counted by
+    dlt). The rows the load removed are `before + loaded - after`: none for an append; every old row for a replace;
+    for a merge, the old versions of the keys (or partitions) it rewrote. A loaded row that took the place of a
+    removed one is *replaced*, the others are *inserted* (net new); removed rows nothing took the place of are
+    *deleted* (a partition replaced by fewer rows, a table reloaded smaller). So a re-run of the same week is 0
+    inserted, all replaced; a first load is all inserted. Rows dlt's merge drops as duplicates within one load
+    count as replaced."""
+    if disposition == "replace" or loaded is None:
+        loaded = after if disposition == "replace" else max(after - before, 0)
+    removed = max(before + loaded - after, 0)
+    replaced = min(removed, loaded)
+    return {"rows_loaded": loaded, "rows_inserted": loaded - replaced, "rows_replaced": replaced, "rows_deleted": removed - replaced}
+
+
+def with_row_counts(event, disposition: Optional[str], before: int, after: int, loaded: Optional[int], context: AssetExecutionContext):
+    """`dagster/row_count` (rows in the bronze table after the load), what the load changed (`load_changes`:
+    `rows_loaded`, `rows_inserted`, `rows_replaced`, `rows_deleted`) and, for a partition, `dagster/partition_row_count`
+    (the rows this load brought, dlt's own count)."""
     metadata = dict(event.metadata or {})
-    loaded = metadata.get("rows_loaded")
-    loaded = getattr(loaded, "value", loaded)
-    table = event.asset_key.path[-1]
-    resource = dlt_source.resources.get(table)
-    disposition = resource.write_disposition if resource is not None else None
-    disposition = disposition.get("disposition") if isinstance(disposition, dict) else disposition
-    if disposition == "replace" and loaded is not None:
-        total = int(loaded)
-    else:
-        relation = f"{BRONZE_SCHEMA}.{bronze_table(source_name, table)}"
-        with warehouse_as("loader").cursor() as cur:
-            cur.execute("select to_regclass(%s) is not null", (relation,))
-            if cur.fetchone()[0]:  # a header-only file on a first load creates no table
-                cur.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(BRONZE_SCHEMA, bronze_table(source_name, table))))
-                total = int(cur.fetchone()[0])
-            else:
-                total = 0
-    counts = {"dagster/row_count": total, "rows_loaded": int(loaded) if loaded is not None else (total if disposition == "replace" else 0)}
+    counts = {"dagster/row_count": after, **load_changes(disposition, before, after, loaded)}
     if context.has_partition_key or context.has_partition_key_range:
         counts["dagster/partition_row_count"] = counts["rows_loaded"]
     return event._replace(metadata={**metadata, **counts})

@@ -105,6 +105,11 @@ def test_dost_negative_duration_fails_a_check_with_counts(dost_case_source, fres
     result = run_dost(DOST_BRONZE | AssetSelection.assets(*silver))
     failed = failed_dbt_checks(result)
     assert [count for (asset, _), count in failed.items() if asset == "silver/dost/stg_dost__content"] == [1], failed
+    content_id = dost_case_source.scalar("select min(id) from content")
+    samples = [e.metadata.get("failing_keys_sample") for (asset, _), e in check_results(result).items()
+               if asset == "silver/dost/stg_dost__content" and not e.passed]
+    # the row's key and the tested column, not the whole row
+    assert [s.value for s in samples if s] == [f"content_id={content_id}, duration_sec=-30"], samples
     assert fresh_warehouse.scalar("select count(*) from silver.stg_dost__content") == dost_case_source.scalar("select count(*) from content")
 
 

@@ -7,7 +7,7 @@ import pytest
 from dagster import AssetSelection
 
 from edu_platform.synthetic.oulad import generate
-from edu_platform_tests.helpers import check_results, materialize_selection, started_steps, step_errors
+from edu_platform_tests.helpers import check_results, materialize_selection, materialized_keys, started_steps, step_errors
 
 BRONZE = AssetSelection.groups("oulad_bronze")
 ALL = AssetSelection.groups("oulad_bronze", "oulad_silver", "oulad_gold", "shared_gold")
@@ -90,6 +90,23 @@ def test_injected_duplicate_keys_fail_blocking_check_and_stop_downstream(files, 
     assert len(evaluation.metadata["sample_keys"].value) == 3
     assert "oulad_dbt" not in started_steps(result)
     assert not result.success
+
+
+def test_keys_equal_once_trimmed_fail_the_silver_unique_check_with_the_key(files, fresh_warehouse):
+    """Two courses whose codes differ only by a blank pass bronze's key check (bronze keeps the landed text) and
+    collide in silver, which trims them: dbt's unique test fails, with the count and the duplicated key named."""
+    courses = files / "courses.csv"
+    lines = courses.read_bytes().rstrip(b"\n").split(b"\n")
+    module, rest = lines[1].split(b",", 1)
+    courses.write_bytes(b"\n".join([*lines, module[:-1] + b' "' + b"," + rest]) + b"\n")
+    result = materialize_selection(ALL)
+    evaluation = check_results(result)[("silver/oulad/stg_oulad__courses", "unique_presentation_key")]
+    assert not evaluation.passed
+    assert evaluation.metadata["dagster_dbt/failed_row_count"].value == 1
+    code_module, code_presentation = (v.strip(b'"').decode() for v in (module, rest.split(b",")[0]))
+    key = f"{code_module}_{code_presentation}"
+    assert evaluation.metadata["failing_keys_sample"].value == f"presentation_key={key}, n_records=2", evaluation.metadata
+    assert "fct_registrations" not in str(materialized_keys(result))  # blocking: gold not built on the duplicate
 
 
 def test_null_key_fails_required_check(files, fresh_warehouse):

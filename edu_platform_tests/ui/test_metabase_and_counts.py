@@ -7,6 +7,7 @@ cannot run on these machines), twice: the second run changes nothing but updates
 """
 
 import re
+from pathlib import Path
 
 import pytest
 from dagster import AssetSelection, DagsterInstance
@@ -60,7 +61,7 @@ def built(tmp_path_factory, warehouse, module_monkeypatch):
     for name, result in results.items():
         assert result.success, (name, step_errors(result))
     ensure_roles(wh)
-    return {"wh": wh, "results": results}
+    return {"wh": wh, "results": results, "dost": dost, "instance": instance, "root": root}
 
 
 def _materializations(result) -> dict[str, dict]:
@@ -140,3 +141,66 @@ def test_provisioning_follows_the_recorded_contract_and_is_idempotent():
         shown = state.objects["dashboard"][ids["dashboard_id"]]["dashcards"]
         assert [c["card_id"] for c in shown] == ids["card_ids"] and len(shown) == len(dashboard.questions)
         assert all(c["col"] + c["size_x"] <= 24 for c in shown)
+
+
+def _changes(meta) -> tuple[int, int, int, int]:
+    return tuple(meta[k].value for k in ("rows_loaded", "rows_inserted", "rows_replaced", "rows_deleted"))
+
+
+def test_bronze_loads_say_what_they_changed(built):
+    """Every bronze materialization says what its load changed: a first load inserts everything, a re-run of the
+    same week replaces what it brought, a week with a new call and a corrected older one inserts one row and
+    replaces the rest; a reloaded smaller file and an emptied partition delete rows. Runs last: it edits the
+    module's sources."""
+    from edu_platform.defs.dost.settings import lag_hours
+    from edu_platform.defs.udacity.assets import udacity_facts_bronze
+    from edu_platform.defs.udacity.settings import month_folder
+
+    wh, dost, instance, root = built["wh"], built["dost"], built["instance"], built["root"]
+    first = _materializations(built["results"]["dost"])["bronze/dost/campaign"]
+    assert _changes(first) == (first["dagster/row_count"].value, first["dagster/row_count"].value, 0, 0), _changes(first)
+
+    week = DOST_WEEKS[1]
+    dost_bronze = AssetSelection.groups("dost_bronze")
+    before = wh.scalar("select count(*) from bronze.dost_campaign")
+    rerun = _materializations(materialize_selection(dost_bronze, instance=instance, partition_key=week))["bronze/dost/campaign"]
+    loaded = rerun["rows_loaded"].value
+    assert loaded > 0 and _changes(rerun) == (loaded, 0, loaded, 0), _changes(rerun)
+    assert rerun["dagster/row_count"].value == before == wh.scalar("select count(*) from bronze.dost_campaign")
+
+    with dost.cursor() as cur:  # a new call in the week, and a correction (in the week) to a call of an earlier week
+        cur.execute(
+            "create temp table new_call as select * from campaign where id = (select min(id) from campaign);"
+            " update new_call set id = (select max(id) + 1 from campaign), updated_at = '2019-01-29 12:00+00';"
+            " insert into campaign select * from new_call;"
+        )
+        cur.execute(  # a call loaded by an earlier week, outside this week's read window (which starts lag hours early)
+            "update campaign set listen_secs = coalesce(listen_secs, 0) + 1, updated_at = '2019-01-29 13:00+00'"
+            " where id = (select min(id) from campaign where updated_at >= %s and updated_at < %s::timestamptz - make_interval(hours => %s))",
+            (f"{DOST_WEEKS[0]} 00:00+00", f"{week} 00:00+00", int(lag_hours()) + 1),
+        )
+        assert cur.rowcount == 1
+    changed = _materializations(materialize_selection(dost_bronze, instance=instance, partition_key=week))["bronze/dost/campaign"]
+    assert _changes(changed) == (loaded + 2, 1, loaded + 1, 0), (_changes(changed), loaded)
+    assert changed["dagster/row_count"].value == before + 1 == wh.scalar("select count(*) from bronze.dost_campaign")
+
+    courses = root / "oulad" / "courses.csv"  # OULAD reloads a file one course shorter: every row replaced, one deleted
+    lines = courses.read_text().splitlines(keepends=True)
+    courses.write_text("".join(lines[:-1]))
+    oulad = _materializations(materialize_selection(AssetSelection.groups("oulad_bronze"), instance=instance))
+    n = len(lines) - 2  # header, and the dropped course
+    assert _changes(oulad["bronze/oulad/courses"]) == (n, 0, n, 1), _changes(oulad["bronze/oulad/courses"])
+    assert oulad["bronze/oulad/courses"]["dagster/row_count"].value == n == wh.scalar("select count(*) from bronze.oulad_courses")
+
+    facts = AssetSelection.assets(udacity_facts_bronze)
+    same = _materializations(materialize_selection(facts, instance=instance, partition_key=COURSE_PARTITION))
+    feedback = same["bronze/udacity/project_feedback"]
+    m = feedback["rows_loaded"].value
+    assert m > 0 and _changes(feedback) == (m, 0, m, 0), _changes(feedback)
+    month, nanodegree = COURSE_PARTITION.split("|")
+    landed = Path(month_folder(str(root / "udacity"), nanodegree, month)) / "project_feedback.csv"
+    landed.write_text(landed.read_text().splitlines(keepends=True)[0])  # the month's feedback file lands empty
+    emptied = _materializations(materialize_selection(facts, instance=instance, partition_key=COURSE_PARTITION))
+    feedback = emptied["bronze/udacity/project_feedback"]
+    assert _changes(feedback) == (0, 0, 0, m), _changes(feedback)
+    assert feedback["dagster/row_count"].value == wh.scalar("select count(*) from bronze.udacity_project_feedback")

@@ -78,6 +78,7 @@ def udacity_facts_bronze(context: AssetExecutionContext, dlt: DagsterDltResource
     root = source_url()
     landed = list_landed(root, partitions)
     row_counts: dict[tuple[str, str, str], int] = {}
+    emptied: list[str] = []
     yield from run_bronze_load(
         context,
         dlt,
@@ -85,8 +86,8 @@ def udacity_facts_bronze(context: AssetExecutionContext, dlt: DagsterDltResource
         udacity_facts_source(root, partitions, row_counts, landed=landed, first_load=tables_not_in_bronze(FACTS)),
         describe_table=lambda table: _describe(root, partitions, table),
         loader_file_format="csv",
+        after_load=lambda: emptied.extend(delete_empty_partitions(row_counts)),  # counted as the load's deleted rows
     )
-    emptied = delete_empty_partitions(row_counts)
     context.log.info(
         f"{len(partitions)} partitions ({_label(partitions)}): {sum(row_counts.values())} rows"
         + (f"; emptied {emptied}" if emptied else "")
