@@ -64,11 +64,9 @@ DBT_PROJECT.prepare_if_dev()
 
 
 def prepare_manifest() -> Path:
-    """The build-time prepare: `dbt parse` into the project's target path (the manifest is never committed), with
-    the connection the dbt steps use (the transformer role), so that their parse starts from this one."""
-    connection = export_dbt_environment().dbt_env()
+    """The build-time prepare: `dbt parse` into the project's target path (the manifest is never committed). It
+    needs no connection; the dbt steps keep their own parse state per connection (`invoke_dbt`)."""
     dbt_resource().cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
-    _keep_parse(DBT_PROJECT.target_path, _parse_file(connection))
     return DBT_PROJECT.manifest_path
 
 
