@@ -5,10 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DBT_SOURCES := $(shell find dbt/models dbt/macros dbt/tests -type f 2>/dev/null) dbt/dbt_project.yml dbt/profiles.yml
 BENCH_SCALE ?= 1.0
+# the scale sweep (#19): multiples of the published sizes, and the servers (the embedded one; Debian's PostgreSQL 15, stock)
+BENCH_SCALES ?= 0.1,1,10
+BENCH_SERVERS ?= embedded,stock
 # test files run on two workers (most of the suite waits on PostgreSQL, dbt and Dagster subprocesses)
 TEST_WORKERS ?= 2
 
-.PHONY: setup run test test-fast dev bench clean db-stop browser deploy-test
+.PHONY: setup run test test-fast dev bench bench-scale clean db-stop browser deploy-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +48,12 @@ dev: setup
 
 bench: setup
 	$(BIN)/python bench/run.py --scale $(BENCH_SCALE)
+
+# How the cost grows (bench/scale.py): OULAD and Dost end to end at each of BENCH_SCALES, on the embedded server and
+# on a throw-away stock PostgreSQL 15 cluster; bench/results/scale.json + scale.png. 10x takes hours on 2 cores.
+bench-scale: setup
+	@$(BIN)/python -c "import matplotlib" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python bench/scale.py --scales $(BENCH_SCALES) --servers $(BENCH_SERVERS)
 
 db-stop:
 	$(BIN)/edu-platform db stop
