@@ -11,7 +11,7 @@ BENCH_SERVERS ?= embedded,stock
 # test files run on two workers (most of the suite waits on PostgreSQL, dbt and Dagster subprocesses)
 TEST_WORKERS ?= 2
 
-.PHONY: setup run test test-fast dev bench bench-scale clean db-stop browser deploy-test
+.PHONY: setup run test test-fast dev bench bench-scale stock-postgres clean db-stop browser deploy-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ run: setup
 	$(BIN)/edu-platform run
 
 # The fast tier first (no PostgreSQL, under a minute), then everything else on real PostgreSQL, dlt, dbt, Dagster.
-test: setup browser
+test: setup browser stock-postgres
 	$(BIN)/python -m pytest -m fast
 	$(BIN)/python -m pytest -m "not fast" -n $(TEST_WORKERS) --dist loadfile
 
@@ -42,6 +42,15 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
 	  echo "chromium could not be installed: the browser test will say so and skip"
+
+# Debian's PostgreSQL 15 binaries for the scale sweep's stock server (bench/scale.py starts a throw-away cluster of
+# its own; the package's main cluster is not created).
+stock-postgres:
+	@[ -x /usr/lib/postgresql/15/bin/initdb ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  mkdir -p /etc/postgresql-common/createcluster.d && \
+	  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/edu-platform.conf && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null) ; } || \
+	  echo "PostgreSQL 15 could not be installed: the scale sweep's stock-server test will fail naming /usr/lib/postgresql/15/bin"
 
 dev: setup
 	$(BIN)/edu-platform dev

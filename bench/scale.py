@@ -422,9 +422,13 @@ def main(argv: list[str] | None = None) -> int:
         results["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         if results["runs"]:
             if args.out.exists() and not args.fresh:
-                done = {(r["scale"], r["server"]) for r in results["runs"]}
+                # a run of one part (--only) keeps the other part measured earlier at the same scale and server
                 earlier = json.loads(args.out.read_text())
-                results["runs"] = [r for r in earlier["runs"] if (r["scale"], r["server"]) not in done] + results["runs"]
+                merged = {(r["scale"], r["server"]): r for r in earlier["runs"]}
+                for r in results["runs"]:
+                    key = (r["scale"], r["server"])
+                    merged[key] = {**merged[key], **r} if key in merged and args.only else r
+                results["runs"] = sorted(merged.values(), key=lambda r: (r["server"], r["scale"]))
                 results["started"] = min(earlier["started"], results["started"])
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(json.dumps(results, indent=2))
