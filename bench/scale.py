@@ -339,6 +339,45 @@ def text(results: dict) -> str:
     return "\n".join(lines)
 
 
+BEGIN, END = "<!-- scale:begin (written by bench/scale.py from bench/results/scale.json) -->", "<!-- scale:end -->"
+
+
+def markdown(results: dict) -> str:
+    """The README's table: one row per scale and server, then the targets."""
+    lines = ["| scale | server | load avg (1 min, start→end) | OULAD rows | OULAD end to end | s per M rows | / COPY | "
+             "Dost rows | Dost full history | s per M rows | / pipe COPY | new week | peak RSS (largest process) | temp files | "
+             "largest table; index |", "|" + "---|" * 15]
+    for r in sorted(results["runs"], key=lambda r: (r["scale"], r["server"])):
+        o, d = r.get("oulad"), r.get("dost")
+        rss = max([(v["peak_rss_mb"], f"{part} {k}") for part in ("oulad", "dost") if r.get(part)
+                   for k, v in r[part]["rss"].items()], default=(0, "-"))
+        big = max([(r[p]["largest_table_mb"], r[p]["largest_table"], r[p]["largest_index_mb"], r[p]["largest_index"])
+                   for p in ("oulad", "dost") if r.get(p)], default=None)
+        lines.append(" | ".join([
+            f"| {r['scale']:g}×", r["server"], f"{r['load_average_at_start'][0]:g}→{r['load_average_at_end'][0]:g}",
+            f"{o['rows']:,}" if o else "–", f"{o['seconds']:.1f} s" if o else "–", f"{o['seconds_per_million_rows']:.1f}" if o else "–",
+            f"{o['to_copy_ratio']:.1f} ×" if o else "–", f"{d['rows']:,}" if d else "–", f"{d['full_seconds']:.1f} s" if d else "–",
+            f"{d['full_seconds_per_million_rows']:.1f}" if d else "–", f"{d['full_to_copy_ratio']:.2f} ×" if d else "–",
+            f"{d['week_seconds']:.2f} s" if d else "–", f"{rss[0]:.0f} MB ({rss[1]})",
+            " + ".join(f"{r[p]['temp_mb']:.0f} MB" for p in ("oulad", "dost") if r.get(p)),
+            f"{big[1]} {big[0]:.0f} MB; {big[3]} {big[2]:.0f} MB |" if big else "– |"]))
+    lines += ["", "Targets (issue #19) the measured scales can answer:", ""]
+    for server, figure, value, target, met in targets(results["runs"]):
+        lines.append(f"- {'' if met is None else '✓ ' if met else '✗ '}[{server}] {figure}: {value} (target {target})")
+    return "\n".join(lines)
+
+
+def rewrite_readme(results: dict, readme: Path = ROOT / "README.md") -> bool:
+    import re
+
+    content = readme.read_text()
+    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
+    if not pattern.search(content):
+        return False
+    readme.write_text(pattern.sub(lambda _: f"{BEGIN}\n{markdown(results)}\n{END}", content))
+    return True
+
+
 def plot(results: dict, path: Path) -> bool:
     """Time per part and peak RSS against scale, log axes, one line per server; False without matplotlib."""
     try:
@@ -396,6 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         results = json.loads(args.out.read_text())
         plot(results, args.out.with_suffix(".png"))
+        if args.out == RESULTS / "scale.json":
+            rewrite_readme(results)
         print(text(results))
         return 1 if any(met is False for *_, met in targets(results["runs"])) else 0
     scales = [float(s) for s in args.scales.split(",") if s.strip()]
@@ -435,6 +476,8 @@ def main(argv: list[str] | None = None) -> int:
             png = args.out.with_suffix(".png")
             drawn = plot(results, png)
             print(f"\nwritten: {args.out}" + (f" and {png}" if drawn else " (no plot: pip install -e '.[bench]' for matplotlib)"))
+            if args.out == RESULTS / "scale.json" and rewrite_readme(results):
+                print("README scale table rewritten")
     print(text(results))
     return 1 if any(met is False for *_, met in targets(results["runs"])) else 0
 
