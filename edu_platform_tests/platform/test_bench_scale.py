@@ -78,3 +78,28 @@ def test_stock_cluster_removed_when_the_work_inside_fails():
             raise KeyboardInterrupt
     assert not home.exists()
     assert _postmasters_under(home) == []
+
+
+def _run(scale_, server, seconds, rss_mb):
+    rows = int(10_000_000 * scale_)
+    part = {"rows": rows, "seconds": seconds, "copy_seconds": seconds / 5, "seconds_per_million_rows": seconds / (rows / 1e6),
+            "to_copy_ratio": 5.0, "phases": {"silver": 1, "gold": 2, "dbt_tests": 1}, "rss": {"platform": {"peak_rss_mb": rss_mb, "processes": 1}},
+            "peak_rss_mb": rss_mb, "temp_mb": 0.0, "largest_table": "gold.t", "largest_table_mb": 1.0, "largest_index": "gold.i",
+            "largest_index_mb": 0.5}
+    return {"scale": scale_, "server": server, "load_average_at_start": [1.0, 1.0, 1.0], "load_average_at_end": [1.0, 1.0, 1.0], "oulad": part}
+
+
+@pytest.mark.fast
+def test_targets_hold_linearity_to_ten_against_one_and_memory_at_every_scale():
+    """Time per row is judged 10x against 1x only (below 1x start-up costs dominate), memory at every scale."""
+    runs = [_run(0.1, "embedded", 60, 300), _run(1, "embedded", 100, 400), _run(10, "embedded", 1300, 1100), _run(0.1, "stock", 90, 300)]
+    rows = {(server, figure): met for server, figure, _, _, met in scale.targets(runs)}
+    assert rows[("embedded", "OULAD end to end: time per row at 1× / at 0.1×")] is None
+    assert rows[("embedded", "OULAD end to end: time per row at 10× / at 1×")] is False  # 1.3 × the time per row
+    assert rows[("embedded", "OULAD peak RSS of any process at 1×")] is True
+    assert rows[("embedded", "OULAD peak RSS of any process at 10×")] is False
+    assert rows[("embedded", "OULAD end to end / COPY of its files at 10×")] is True
+    assert scale.side_by_side(runs) == ["0.1×, stock / embedded: OULAD end to end 90.0 / 60.0 s = 1.50 ×; "
+                                        "OULAD dbt busy (silver + gold + tests) 4.0 / 4.0 s = 1.00 ×"]
+    table = scale.markdown({"runs": runs})
+    assert table.count("| 0.1× |") == 2 and "| 10× | embedded |" in table and "✗ [embedded]" in table
