@@ -25,10 +25,33 @@ def _bench_db(name: str = ""):
     return db
 
 
+def _data_dir() -> Path:
+    """bench/data, or EDU_BENCH_DATA (the scale sweep's test points it at a tmp dir)."""
+    return Path(os.environ.get("EDU_BENCH_DATA") or Path(__file__).resolve().parent / "data")
+
+
+def _temp_bytes(db) -> int:
+    """Bytes of temporary files (sorts and hashes that spilled) the whole server wrote since its start."""
+    return int(db.scalar("select coalesce(sum(temp_bytes), 0) from pg_stat_database"))
+
+
+def _largest(db) -> dict:
+    """The largest table (heap + TOAST) and the largest index of `db`, by bytes on disk."""
+    figures = {}
+    for kind, relkinds in (("table", "('r', 'm')"), ("index", "('i')")):
+        row = db.rows(
+            f"select n.nspname || '.' || c.relname, pg_total_relation_size(c.oid) from pg_class c"
+            f" join pg_namespace n on n.oid = c.relnamespace where c.relkind in {relkinds}"
+            f" and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') order by 2 desc limit 1")
+        figures[f"largest_{kind}"] = row[0][0] if row else None
+        figures[f"largest_{kind}_mb"] = round(row[0][1] / 2**20, 1) if row else 0.0
+    return figures
+
+
 def _set_up_dbt():
     """What `edu-platform setup` does once for a warehouse (not timed): dbt parses the project with that
     warehouse's connection, so each run's dbt parses partially, as it does for a user."""
-    target = str(Path(__file__).resolve().parent / "data" / "dbt_target")
+    target = str(_data_dir() / "dbt_target")
     os.environ["EDU_DBT_TARGET_PATH"] = target
     os.environ["DBT_TARGET_PATH"] = target  # where dagster-dbt looks for the partial-parse file
     from edu_platform.lib.dbt import prepare_manifest
@@ -217,8 +240,9 @@ def oulad_end_to_end(folder: str):
         import edu_platform.definitions  # noqa: F401
 
         phases: dict = {}
+        temp_before = _temp_bytes(db)
         seconds = _materialize(AssetSelection.groups("oulad_bronze", "oulad_silver", "oulad_gold", "shared_gold"), phases)
-        _emit(seconds=round(seconds, 3), **phases)
+        _emit(seconds=round(seconds, 3), **phases, temp_mb=round((_temp_bytes(db) - temp_before) / 2**20, 1), **_largest(db))
     finally:
         db.drop_database()
 
@@ -227,19 +251,21 @@ DOST_TABLES = ("users", "experience", "programseq", "content", "campaign")
 
 
 def _dost_source(scale: float):
-    """The synthetic Dost source at `scale`, generated once and kept on the benchmark server."""
+    """The synthetic Dost source at `scale`, generated once and kept on the benchmark server (or on the server of
+    EDU_BENCH_SOURCE_URL: the scale sweep keeps it on the embedded one while it measures a throw-away server)."""
     from edu_platform.synthetic.dost import counts, generate, source_exists
-    from edu_platform.lib.warehouse import server
+    from edu_platform.lib.warehouse import Warehouse, server
 
-    db = server().with_database(f"edu_bench_dost_{str(scale).replace('.', '_')}")
+    base = Warehouse.from_url(os.environ["EDU_BENCH_SOURCE_URL"]) if os.environ.get("EDU_BENCH_SOURCE_URL") else server()
+    db = base.with_database(f"edu_bench_dost_{str(scale).replace('.', '_')}")
     if not source_exists(db):
         generate(db, scale=scale)
     return db, counts(db)
 
 
 def dost_prepare(scale: str):
-    _, counts = _dost_source(float(scale))
-    _emit(rows=counts)
+    source, counts = _dost_source(float(scale))
+    _emit(rows=counts, url=source.with_database("postgres").libpq_url())
 
 
 def dost_pipe_copy(scale: str):
@@ -308,18 +334,24 @@ def dost_load(scale: str):
     week_before = keys[keys.index(last_week) - 1]
     db = _bench_db("dost_full")
     try:
+        temp_before = _temp_bytes(db)
         full = _dost_materialize(source, keys[0], keys[-1])
+        temp_mb = round((_temp_bytes(db) - temp_before) / 2**20, 1)
         rows = db.scalar("select count(*) from bronze.dost_campaign")
+        largest = _largest(db)
         rerun = _dost_materialize(source, last_week, last_week)
     finally:
         db.drop_database()
     db = _bench_db("dost_weekly")
     try:
         _dost_materialize(source, keys[0], week_before)
+        temp_before = _temp_bytes(db)
         week = _dost_materialize(source, last_week, last_week)
+        week_temp_mb = round((_temp_bytes(db) - temp_before) / 2**20, 1)
     finally:
         db.drop_database()
-    _emit(full_seconds=round(full, 3), week_seconds=round(week, 3), week_rerun_seconds=round(rerun, 3), campaign_rows=rows)
+    _emit(full_seconds=round(full, 3), week_seconds=round(week, 3), week_rerun_seconds=round(rerun, 3), campaign_rows=rows,
+          temp_mb=temp_mb, week_temp_mb=week_temp_mb, **largest)
 
 
 MEASURES = {
