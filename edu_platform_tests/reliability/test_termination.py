@@ -1,11 +1,13 @@
 """Termination of a run launched through the instance (`edu-platform run` submits it to the queue, a real
-dagster-daemon launches it): the UI's "Terminate" (GraphQL `terminateRuns`, the mutation the Runs page sends)
-and a daemon shutdown (SIGTERM to `dagster-daemon`) while dbt builds. Each asserts the issue's outcome: the run
-ends (CANCELED, or FAILURE), no dbt process and no run worker of it is alive 10 s later, and no relation of
-bronze, silver or gold changes after the run was marked ended.
+dagster-daemon launches it) while its dbt build is in flight: the UI's "Terminate" (GraphQL `terminateRuns`, the
+mutation the Runs page sends), SIGTERM to the daemon's process group (a service or container shutdown), and
+SIGTERM to the daemon alone. Each asserts the issue's outcome: the run ends, no dbt process and no run worker of
+it is alive 10 s later, and no relation of bronze, silver or gold changes after the run was marked ended.
 
-The termination starts only once dbt visibly builds (a dbt session running a silver or gold statement in
-`pg_stat_activity`), on small seeded OULAD files."""
+The termination starts only once dbt is mid-build, held there deterministically: the test locks the gold table
+dbt replaces after the silver models (small seeded OULAD files), and waits for a dbt session waiting on that
+lock. When the run is stopped, the lock is released only once the run has ended, so a dbt left running would
+write then, and be seen."""
 
 import json
 import os
@@ -18,7 +20,6 @@ import pytest
 
 from edu_platform.synthetic.oulad import generate as generate_oulad
 from edu_platform_tests.helpers import CLI, ROOT, cli_environment, make_database
-from edu_platform_tests.reliability.child_runs import STAGES, ActivityObserver
 
 SELECT = "group:oulad_bronze or group:oulad_silver or group:oulad_gold"
 ENDED = ("SUCCESS", "FAILURE", "CANCELED")
@@ -235,6 +236,28 @@ def test_daemon_shutdown_during_the_dbt_build_stops_the_run_and_nothing_writes_a
         run_id = run.hold_dbt()
         os.killpg(run.daemon_pid(), signal.SIGTERM)
         assert run.wait_until_ended(run_id) == "FAILURE", run.output()[-3000:]
+        assert_nothing_after_the_end(run)
+    finally:
+        run.stop()
+
+
+def test_sigterm_to_the_daemon_alone_lets_the_launched_run_finish_and_nothing_writes_after(oulad_files, tmp_path):
+    """SIGTERM to the daemon process alone (not its group): the daemon stops dequeuing, but the run it launched
+    goes on in its code server and ends by itself; 10 s after it ended no dbt or run worker is alive and no
+    relation changes."""
+    run = CliRun(tmp_path, "term_daemon_alone", oulad_files)
+    try:
+        run_id = run.hold_dbt()
+        daemon = run.daemon_pid()
+        os.kill(daemon, signal.SIGTERM)
+        deadline = time.time() + 120
+        while daemon in processes_of(run.warehouse.database) and time.time() < deadline:
+            time.sleep(0.2)
+        assert daemon not in processes_of(run.warehouse.database), "the daemon did not stop on SIGTERM"
+        assert run.status(run_id) == "STARTED"
+        run.release()
+        run.wait_until_ended(run_id, timeout=300)
+        run.lock = run.warehouse.connect()
         assert_nothing_after_the_end(run)
     finally:
         run.stop()
