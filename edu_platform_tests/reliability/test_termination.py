@@ -52,7 +52,7 @@ class CliRun:
 
     def hold_dbt(self, timeout: float = 600) -> str:
         """Make dbt's build wait, mid-build, on a lock this test holds: once bronze is loaded, an empty
-        `gold.fct_vle_interactions` is created and locked, so dbt's rename of its new build onto it blocks (the
+        `gold.fct_vle_interactions` is created and held (ACCESS SHARE), so dbt's rename of its new build onto it blocks (the
         silver models are built by then). Returns the run's id once a dbt session waits on the lock. An orphan dbt
         would go on as soon as the lock is released: `release` then lets it write, for the test to see."""
         deadline = time.time() + timeout
@@ -64,7 +64,9 @@ class CliRun:
         with self.lock.cursor() as cur:
             cur.execute(f"create schema if not exists gold; create table if not exists {HELD} (placeholder int)")
             self.lock.commit()
-            cur.execute(f"lock table {HELD} in access exclusive mode")
+            # ACCESS SHARE: dbt's rename onto it waits, while reads of it (dagster-dbt's row counts and columns) do
+            # not once dbt is gone
+            cur.execute(f"lock table {HELD} in access share mode")
         while not self.warehouse.scalar(
             "select count(*) from pg_stat_activity where datname = %s and application_name like 'dbt%%'"
             " and wait_event_type = 'Lock'", (self.warehouse.database,)
