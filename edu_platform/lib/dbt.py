@@ -30,6 +30,7 @@ from edu_platform.lib.dbt_failures import with_failing_keys
 from edu_platform.lib.environment import executables_on_path, export_dbt_environment, exported_while
 from edu_platform.lib.ownership import owners_of
 from edu_platform.lib.settings import dbt_project_dir
+from edu_platform.lib.termination import stopped_on_signal
 
 LAYERS = ("silver", "gold")
 
@@ -390,7 +391,8 @@ def build_dbt_assets(
         connection = export_dbt_environment().dbt_env()  # dbt builds as the transformer role
         invocation, keep_parse = invoke_dbt(dbt, ["build"], connection, vars_fn(context), context=context)
         try:
-            yield from with_test_errors(invocation).fetch_row_counts().fetch_column_metadata()
+            with stopped_on_signal(invocation.process):  # a terminated run's dbt stops before the run is marked ended
+                yield from with_test_errors(invocation).fetch_row_counts().fetch_column_metadata()
         finally:
             keep_parse()
 
