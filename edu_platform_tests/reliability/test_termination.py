@@ -1,7 +1,6 @@
 """Termination of a run launched through the instance (`edu-platform run` submits it to the queue, a real
-dagster-daemon launches it) while its dbt build is in flight: the UI's "Terminate" (GraphQL `terminateRuns`, the
-mutation the Runs page sends), SIGTERM to the daemon's process group (a service or container shutdown), and
-SIGTERM to the daemon alone. Each asserts the issue's outcome: the run ends, no dbt process and no run worker of
+dagster-daemon launches it) while its dbt build is in flight: SIGTERM to the daemon's process group (a service or container shutdown), and
+SIGTERM to the daemon alone (the UI's Terminate is not here yet: README, *Stopping a run*). Each asserts the issue's outcome: the run ends, no dbt process and no run worker of
 it is alive 10 s later, and no relation of bronze, silver or gold changes after the run was marked ended.
 
 The termination starts only once dbt is mid-build, held there deterministically: the test locks the gold table
