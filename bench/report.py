@@ -115,14 +115,19 @@ def text(r: dict) -> str:
     return "\n".join(lines)
 
 
-def rewrite_readme(r: dict, readme: Path = README) -> bool:
-    """Replace the table between the bench markers; False when the README has no markers."""
+def replace_between_markers(readme: Path, begin: str, end: str, body: str) -> bool:
+    """Replace what sits between two marker lines of the README; False when it has no such markers."""
     content = readme.read_text()
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
     if not pattern.search(content):
         return False
-    readme.write_text(pattern.sub(lambda _: f"{BEGIN}\n{markdown(r)}\n{END}", content))
+    readme.write_text(pattern.sub(lambda _: f"{begin}\n{body}\n{end}", content))
     return True
+
+
+def rewrite_readme(r: dict, readme: Path = README) -> bool:
+    """Replace the table between the bench markers; False when the README has no markers."""
+    return replace_between_markers(readme, BEGIN, END, markdown(r))
 
 
 def missed(r: dict) -> list[str]:

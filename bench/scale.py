@@ -392,14 +392,10 @@ def markdown(results: dict) -> str:
 
 
 def rewrite_readme(results: dict, readme: Path = ROOT / "README.md") -> bool:
-    import re
+    """Replace the sweep's table between the scale markers; False when the README has no markers."""
+    from report import replace_between_markers  # bench/report.py (bench/ is on the path, as for measure.py)
 
-    content = readme.read_text()
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
-    if not pattern.search(content):
-        return False
-    readme.write_text(pattern.sub(lambda _: f"{BEGIN}\n{markdown(results)}\n{END}", content))
-    return True
+    return replace_between_markers(readme, BEGIN, END, markdown(results))
 
 
 def plot(results: dict, path: Path) -> bool:
