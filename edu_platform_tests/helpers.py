@@ -317,9 +317,8 @@ def run_dbt(wh, *args: str) -> None:
     from edu_platform.lib.dbt import dbt_resource, invoke_dbt
 
     with environment(**wh.dbt_env()):
-        invocation, keep_parse = invoke_dbt(dbt_resource(), list(args), wh.dbt_env())
-        invocation.wait()
-        keep_parse()
+        with invoke_dbt(dbt_resource(), list(args), wh.dbt_env()) as invocation:
+            invocation.wait()
 
 
 def last_cause(message: str) -> str:

@@ -1,5 +1,6 @@
 """dbt, one way for every source: the project, the CLI resource, the translator and the asset factory."""
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -94,13 +95,14 @@ def _keep_parse(target_path: Path, kept: Path) -> None:
     os.replace(staged, kept)  # atomic: a concurrent invocation reads the old file or the new one, never half
 
 
+@contextlib.contextmanager
 def invoke_dbt(dbt: DbtCliResource, args: list[str], connection: Mapping[str, str], run_values: Optional[Mapping[str, Any]] = None,
                context: Optional[AssetExecutionContext] = None):
     """`dbt <args>` through dagster-dbt as `connection` (EDU_DBT_* variables), with the run's values (the partition
     window: `run_var` in macros/partition_window.sql) as EDU_DBT_RUN_<NAME> variables rather than `--vars`, which
     would make dbt re-parse the whole project for every partition. It runs in a target folder of its own that
-    starts from the kept parse state of the connection (`_parse_file`). Returns the invocation and the function
-    that keeps its parse state, to call once the invocation has ended."""
+    starts from the kept parse state of the connection (`_parse_file`); the block gets the invocation, and its
+    parse state is kept when the block ends."""
     name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}" if context else "dbt"
     target_path = DBT_PROJECT.target_path / f"{name}-{uuid.uuid4().hex[:7]}"
     kept = _parse_file(connection)
@@ -116,7 +118,10 @@ def invoke_dbt(dbt: DbtCliResource, args: list[str], connection: Mapping[str, st
     }
     with exported_while(values):
         invocation = dbt.cli(args, context=context, target_path=target_path)
-    return invocation, lambda: _keep_parse(target_path, kept)
+    try:
+        yield invocation
+    finally:
+        _keep_parse(target_path, kept)
 
 
 def prepared_manifest_path() -> Path:
@@ -389,12 +394,9 @@ def build_dbt_assets(
     )
     def _assets(context: AssetExecutionContext, dbt: DbtCliResource):
         connection = export_dbt_environment().dbt_env()  # dbt builds as the transformer role
-        invocation, keep_parse = invoke_dbt(dbt, ["build"], connection, vars_fn(context), context=context)
-        try:
+        with invoke_dbt(dbt, ["build"], connection, vars_fn(context), context=context) as invocation:
             with stopped_on_signal(invocation.process):  # a terminated run's dbt stops before the run is marked ended
                 yield from with_test_errors(invocation).fetch_row_counts().fetch_column_metadata()
-        finally:
-            keep_parse()
 
     return _assets
 

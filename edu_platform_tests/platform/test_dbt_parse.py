@@ -10,9 +10,8 @@ WINDOW_SQL = "select '{{ run_var(\"min_date\") }}' as min_date, '{{ run_var(\"na
 
 def _compile(connection: dict, run_values: dict) -> tuple[str, str]:
     """The compiled inline SQL and the invocation's dbt log."""
-    invocation, keep_parse = invoke_dbt(dbt_resource(), ["compile", "--inline", WINDOW_SQL], connection, run_values)
-    invocation.wait()
-    keep_parse()
+    with invoke_dbt(dbt_resource(), ["compile", "--inline", WINDOW_SQL], connection, run_values) as invocation:
+        invocation.wait()
     compiled = invocation.get_artifact("run_results.json")["results"][0]["compiled_code"]
     return compiled, (invocation.target_path / "dbt.log").read_text()
 
