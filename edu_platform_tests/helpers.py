@@ -100,6 +100,13 @@ def drop_database(db) -> None:
         _session["created"].remove(db)
 
 
+def empty_schemas(db, schemas=("bronze", "silver", "gold")) -> None:
+    """Drop the data schemas (and dlt's state in bronze) of a database shared by several modules of a worker, for
+    a module whose assertions need a first load into empty tables."""
+    with db.cursor() as cur:
+        cur.execute("drop schema if exists " + ", ".join(schemas) + " cascade")
+
+
 def clone_database(template, purpose: str):
     """A new database copied from `template` (CREATE DATABASE ... TEMPLATE: a file copy, no rebuild)."""
     import psycopg2

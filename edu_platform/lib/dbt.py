@@ -431,7 +431,24 @@ def with_test_errors(invocation):
                     metadata=event.metadata, description=f"test errored: {message}",
                 )
 
-    return DbtEventIterator(with_failing_keys(events(), invocation), invocation)  # lib/dbt_failures.py
+    return InThreadEventIterator(with_failing_keys(events(), invocation), invocation)  # lib/dbt_failures.py
+
+
+class InThreadEventIterator(DbtEventIterator):
+    """dagster-dbt's `fetch_row_counts()` and `fetch_column_metadata()`, with the row count and columns of each built
+    model read in the thread reading dbt's events instead of a thread pool. A stop request is an exception raised in
+    the main thread: waiting on a pool's future when it lands left the future's lock held, its worker blocked and the
+    pool's shutdown waiting forever (a terminated run stayed CANCELING after its dbt had stopped)."""
+
+    def _attach_metadata(self, fn):
+        invocation = self._dbt_cli_invocation
+
+        def attached():
+            for event in self:
+                extra = fn(invocation, event)
+                yield event if extra is None else event.with_metadata({**event.metadata, **extra})
+
+        return InThreadEventIterator(attached(), invocation)
 
 
 def _error_messages(invocation) -> dict[str, str]:

@@ -2,10 +2,9 @@
 
 Dagster terminates a run by interrupting its run worker: the UI's Terminate and the CLI's Ctrl-C reach it as a
 SIGINT it sends itself (the code server's cancel request), a daemon or container shutdown as SIGTERM/SIGINT.
-dagster-dbt forwards that interrupt to dbt only when it lands in the thread reading dbt's output; with
-`fetch_row_counts()`/`fetch_column_metadata()` that reading runs in a worker thread, so the step waited for
-dbt to finish: a terminated run stayed CANCELING while dbt went on building, and its tables were written after
-the Terminate. Here the signal is seen whatever Python handler Dagster has installed at that moment
+dagster-dbt forwards that interrupt to dbt only when it lands in the thread reading dbt's output as a Python
+exception, and a SIGTERM under another handler may never become one: dbt would go on building and write its
+tables after the run was marked ended. Here the signal is seen whatever Python handler Dagster has installed at that moment
 (`signal.set_wakeup_fd`: the interpreter writes each signal's number to a pipe) and dbt is stopped at once:
 SIGINT (dbt cancels its queries, so the open transaction rolls back), then SIGKILL after STOP_GRACE_SECONDS.
 The step then ends, and only then does Dagster mark the run CANCELED or FAILED.

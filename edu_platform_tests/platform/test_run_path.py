@@ -236,8 +236,8 @@ def _dbt_processes_of(database: str) -> list[int]:
 
 
 def test_ctrl_c_cancels_the_runs_and_their_dbt(sources, tmp_path):
-    """SIGINT to `edu-platform run` while dbt builds: the run is cancelled, no dbt process of it is left 10 s
-    later, and the CLI exits 130."""
+    """SIGINT to `edu-platform run` while dbt builds: the run ends CANCELED (not left CANCELING), no dbt process of
+    it is left 10 s later, and the CLI exits 130."""
     import signal
 
     env, warehouse = _env(tmp_path, "runpath_sigint", sources)
@@ -251,6 +251,7 @@ def test_ctrl_c_cancels_the_runs_and_their_dbt(sources, tmp_path):
     output = child.communicate(timeout=300)[0]
     assert child.returncode == 130, output[-3000:]
     assert "cancelling (SIGINT received)" in output and "interrupted (SIGINT)" in output, output[-3000:]
+    assert "RUN CANCELLED" in output and "RUN FAILED" not in output, output[-3000:]
     time.sleep(10)
     assert _dbt_processes_of(warehouse.database) == []
 

@@ -1,6 +1,7 @@
 """Termination of a run launched through the instance (`edu-platform run` submits it to the queue, a real
-dagster-daemon launches it) while its dbt build is in flight: SIGTERM to the daemon's process group (a service or container shutdown), and
-SIGTERM to the daemon alone (the UI's Terminate is not here yet: README, *Stopping a run*). Each asserts the issue's outcome: the run ends, no dbt process and no run worker of
+dagster-daemon launches it) while its dbt build is in flight: the UI's Terminate (the GraphQL mutation the Runs
+page sends), SIGTERM to the daemon's process group (a service or container shutdown), and SIGTERM to the daemon
+alone. Each asserts the issue's outcome: the run ends, no dbt process and no run worker of
 it is alive 10 s later, and no relation of bronze, silver or gold changes after the run was marked ended.
 
 The termination starts only once dbt is mid-build, held there deterministically: the test locks the gold table
@@ -8,6 +9,7 @@ dbt replaces after the silver models (small seeded OULAD files), and waits for a
 lock. When the run is stopped, the lock is released only once the run has ended, so a dbt left running would
 write then, and be seen."""
 
+import json
 import os
 import signal
 import subprocess
@@ -17,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from edu_platform.synthetic.oulad import generate as generate_oulad
-from edu_platform_tests.helpers import CLI, cli_environment, make_database
+from edu_platform_tests.helpers import CLI, ROOT, cli_environment, make_database
 
 SELECT = "group:oulad_bronze or group:oulad_silver or group:oulad_gold"
 ENDED = ("SUCCESS", "FAILURE", "CANCELED")
@@ -97,6 +99,16 @@ class CliRun:
 
     def daemon_pid(self) -> int:
         return int((self.home / "state" / "daemon" / "daemon.pid").read_text().split()[0])
+
+    def graphql(self, query: str, variables: dict) -> dict:
+        """A GraphQL request on the instance, as the webserver serves it (`dagster-graphql`, the same schema)."""
+        done = subprocess.run(
+            [str(Path(CLI).with_name("dagster-graphql")), "-w", str(ROOT / "workspace.yaml"), "-t", query, "-v", json.dumps(variables)],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300,
+        )
+        answer = next((json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")), None)
+        assert answer is not None, done.stdout[-2000:] + done.stderr[-2000:]
+        return answer
 
     def stop(self) -> None:
         self.release()
@@ -187,6 +199,34 @@ def assert_nothing_after_the_end(run: CliRun) -> dict:
     changed = {name: (at_end.get(name), later.get(name)) for name in at_end.keys() | later.keys() if at_end.get(name) != later.get(name)}
     assert changed == {}, f"relations written after the run ended: {changed}"
     return at_end
+
+
+TERMINATE = """
+mutation Terminate($runIds: [String!]!) {
+  terminateRuns(runIds: $runIds, terminatePolicy: SAFE_TERMINATE) {
+    __typename
+    ... on TerminateRunsResult { terminateRunResults { __typename ... on TerminateRunFailure { message } } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+
+def test_ui_terminate_during_the_dbt_build_stops_dbt_and_nothing_writes_after(oulad_files, tmp_path):
+    """The Runs page's Terminate on a run whose dbt build is in flight: the run is CANCELED, its dbt and run
+    worker are gone and no relation changes in the 10 s after."""
+    run = CliRun(tmp_path, "term_ui", oulad_files)
+    try:
+        run_id = run.hold_dbt()
+        answer = run.graphql(TERMINATE, {"runIds": [run_id]})
+        results = answer["data"]["terminateRuns"]["terminateRunResults"]
+        assert [r["__typename"] for r in results] == ["TerminateRunSuccess"], answer
+        assert run.wait_until_ended(run_id) == "CANCELED", run.output()[-3000:]
+        assert_nothing_after_the_end(run)
+        assert run.cli.wait(timeout=120) == 1
+        assert "run cancelled" in run.output()
+    finally:
+        run.stop()
 
 
 def test_daemon_shutdown_during_the_dbt_build_stops_the_run_and_nothing_writes_after(oulad_files, tmp_path):

@@ -15,7 +15,7 @@ from dagster import AssetSelection, DagsterInstance
 from edu_platform.lib.roles import BI_READER, ensure_roles, login_as
 from edu_platform.metabase.dashboards import DASHBOARDS
 from edu_platform.metabase.provision import DATABASE, Metabase, WarehouseAsSeenByMetabase, provision
-from edu_platform_tests.helpers import make_database, materialize_selection, set_environment, step_errors
+from edu_platform_tests.helpers import empty_schemas, make_database, materialize_selection, set_environment, step_errors
 from edu_platform_tests.ui.metabase_contract_server import contract_server
 
 QUESTIONS = [q for d in DASHBOARDS for q in d.questions]
@@ -34,6 +34,7 @@ def built(tmp_path_factory, warehouse, module_monkeypatch):
 
     root = tmp_path_factory.mktemp("ui_sources")
     wh = warehouse
+    empty_schemas(wh)  # an earlier module of this worker may have loaded the same synthetic ids: first loads insert
     dost = make_database("ui_dost")
     generate_oulad(root / "oulad", scale=0.003)
     generate_dost(dost, scale=0.05, weeks=4)
