@@ -1,7 +1,7 @@
 """The Dagster instance's run queue, used from the command line.
 
 `edu-platform run` submits runs of the named jobs exactly as the UI does (GraphQL `launchPipelineExecution`,
-through the `dagster-graphql` command on the project's workspace), so the CLI, the UI, schedules and
+dagster-graphql's own schema, answered in this process over the definitions it has imported), so the CLI, the UI, schedules and
 backfills share one queue, its concurrency limits (dagster.yaml) and the run launcher. A Dagster daemon
 dequeues them: one already heart-beating for this instance (`make dev`, a deployment) or, when there is none,
 one the CLI starts and stops. Several CLI processes share that daemon; the last one to finish stops it.
@@ -25,6 +25,7 @@ from edu_platform.lib.environment import child_environment
 from edu_platform.lib.settings import project_home, state_dir
 
 LOCATION_NAME = "edu_platform"  # workspace.yaml
+DEFINITIONS_MODULE = "edu_platform.definitions"  # workspace.yaml
 REPOSITORY_NAME = "__repository__"  # the repository of a Definitions object
 LAUNCHED_BY_TAG = "edu_platform/launched_by"
 HEARTBEAT_FRESH_SECONDS = 45  # the daemon heart-beats every 30 s
@@ -217,23 +218,30 @@ def _execution_params(request: RunRequest) -> dict:
     }
 
 
-def submit_runs(requests: list[RunRequest]) -> list[str]:
-    """Submit the runs to the instance's queue in one `dagster-graphql` call; returns their run ids in order.
-    A request the workspace refuses raises, naming the job and the reason."""
+def submit_runs(instance: DagsterInstance, requests: list[RunRequest]) -> list[str]:
+    """Submit the runs to the instance's queue in one GraphQL request (the `launchPipelineExecution` mutation the
+    UI's Launchpad sends), answered in this process over the definitions it has already imported: the same checks
+    and snapshots as the UI, without starting a code server per submission. Returns their run ids in order. A
+    request the workspace refuses raises, naming the job and the reason. The daemon launches each run in its own
+    code server, which it finds by the location's name (workspace.yaml)."""
     if not requests:
         return []
+    from dagster._core.remote_origin import InProcessCodeLocationOrigin
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+    from dagster._core.workspace.context import WorkspaceProcessContext
+    from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
+    from dagster_graphql.cli import execute_query
+
     variables = {f"p{i}": _execution_params(r) for i, r in enumerate(requests)}
     header = ", ".join(f"$p{i}: ExecutionParams!" for i in range(len(requests)))
     body = "\n".join(f"r{i}: launchPipelineExecution(executionParams: $p{i}) {{ {_LAUNCH_FIELDS} }}" for i in range(len(requests)))
     query = f"mutation Launch({header}) {{\n{body}\n}}"
-    done = subprocess.run(
-        [_bin("dagster-graphql"), "-w", str(project_home() / "workspace.yaml"), "-t", query, "-v", json.dumps(variables)],
-        cwd=project_home(), env=_child_env(), capture_output=True, text=True, preexec_fn=_reset_signals,
+    location = InProcessCodeLocationOrigin(
+        LoadableTargetOrigin(executable_path=sys.executable, module_name=DEFINITIONS_MODULE, working_directory=str(project_home())),
+        location_name=LOCATION_NAME,
     )
-    answer = next((json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")), None)
-    if answer is None:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise RuntimeError(f"submitting runs failed (dagster-graphql exit {done.returncode}): {tail[0]}") from None
+    with WorkspaceProcessContext(instance, InProcessWorkspaceLoadTarget(location), read_only=False) as workspace:
+        answer = execute_query(workspace, query, variables)
     if answer.get("errors"):
         raise RuntimeError(f"submitting runs failed: {answer['errors'][0].get('message')}")
     run_ids = []

@@ -318,7 +318,7 @@ def run_selection(
                     # a job waits for the jobs it reads from only while they are still planned or running
                     ready = [(r, w) for r, w in ready if not any(p.job_name in w for p, _ in pending)]
                     if ready:
-                        run_ids = submit_runs([r for r, _ in ready])
+                        run_ids = submit_runs(instance, [r for r, _ in ready])
                         for (req, waits), run_id in zip(ready, run_ids):
                             follower.add(run_id, req.label)
                             submitted[req.job_name].append(run_id)
