@@ -6,6 +6,7 @@ partition or range and `edu_platform/launched_by=cli`, and the queue's concurren
 whose assets read another job's assets (every gold star reads the shared calendar) is submitted once the
 other job's runs have finished; independent sources run side by side and never stop each other."""
 
+import contextlib
 import getpass
 import signal
 import time
@@ -288,6 +289,21 @@ def _raise_interrupt(signum, frame):
     raise _Interrupted(signal.Signals(signum).name)
 
 
+@contextlib.contextmanager
+def _interrupts_held():
+    """A SIGINT/SIGTERM received during the block is raised when it ends: a submission is never cut between the
+    queue creating its runs and the CLI following them, so Ctrl-C always cancels every run it submitted."""
+    received: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: received.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if received:
+            raise _Interrupted(signal.Signals(received[0]).name)
+
+
 def run_selection(
     selection: AssetSelection,
     instance: DagsterInstance,
@@ -318,11 +334,12 @@ def run_selection(
                     # a job waits for the jobs it reads from only while they are still planned or running
                     ready = [(r, w) for r, w in ready if not any(p.job_name in w for p, _ in pending)]
                     if ready:
-                        run_ids = submit_runs(instance, [r for r, _ in ready])
-                        for (req, waits), run_id in zip(ready, run_ids):
-                            follower.add(run_id, req.label)
-                            submitted[req.job_name].append(run_id)
-                            pending.remove((req, waits))
+                        with _interrupts_held():
+                            run_ids = submit_runs(instance, [r for r, _ in ready])
+                            for (req, waits), run_id in zip(ready, run_ids):
+                                follower.add(run_id, req.label)
+                                submitted[req.job_name].append(run_id)
+                                pending.remove((req, waits))
                     follower.poll()
                     if time.time() - last_daemon_check > DAEMON_CHECK_SECONDS and follower.queued():
                         ensure_daemon(instance, log)

@@ -285,3 +285,26 @@ def test_every_asset_belongs_to_exactly_one_named_job():
     assert set(owner) == set(graph.materializable_asset_keys)
     assert owner[AssetKey(["gold", "shared", "dim_date"])] == "shared_calendar_job"
     assert not any(graph.get(key).parent_keys for key, job in owner.items() if job == "shared_calendar_job")
+
+
+@pytest.mark.fast
+def test_an_interrupt_during_a_submission_is_raised_once_the_runs_are_followed():
+    """Ctrl-C while runs are being submitted: the block that creates the runs and starts following them ends
+    first, then the interrupt is raised (so the CLI cancels every run it created); the handler is restored."""
+    import os
+    import signal
+
+    from edu_platform.lib.runner import _Interrupted, _interrupts_held, _raise_interrupt
+
+    previous = signal.signal(signal.SIGINT, _raise_interrupt)
+    followed = []
+    try:
+        with pytest.raises(_Interrupted, match="SIGINT"):
+            with _interrupts_held():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)  # the signal is handled here, in the middle of the submission
+                followed.append("run-1")
+        assert followed == ["run-1"]
+        assert signal.getsignal(signal.SIGINT) is _raise_interrupt
+    finally:
+        signal.signal(signal.SIGINT, previous)
