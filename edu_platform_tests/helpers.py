@@ -24,7 +24,8 @@ CLI = str(Path(sys.executable).with_name("edu-platform"))
 # ------------------------------------------------------------------------------- the session's databases
 
 SESSION_ID = uuid.uuid4().hex[:8]
-SESSION_DIR = Path(tempfile.mkdtemp(prefix=f"edu_test_{SESSION_ID}_"))
+# made by `start_session`, not at import: child processes that import these helpers leave no folder behind
+SESSION_DIR = Path(tempfile.gettempdir()) / f"edu_test_{SESSION_ID}"
 # The fast tier runs without PostgreSQL: its warehouse URL points where nothing listens (port 9, discard), so a
 # test of that tier that tried to connect would fail instead of silently starting a server.
 NO_SERVER_URL = "postgresql://edu_fast_tier:no-server@127.0.0.1:9/edu_fast_tier"
@@ -36,6 +37,7 @@ def start_session(with_server: bool):
     a real PostgreSQL (EDU_WAREHOUSE_URL or the embedded server), else at `NO_SERVER_URL`. Returns the
     session's warehouse (None without a server). Runs before any test module imports the platform."""
     server_url = os.environ.get("EDU_WAREHOUSE_URL")
+    SESSION_DIR.mkdir(mode=0o700)
     os.environ["EDU_DLT_PIPELINES_DIR"] = str(SESSION_DIR / "dlt")
     os.environ["EDU_DBT_TARGET_PATH"] = str(SESSION_DIR / "dbt_target")
     os.environ["EDU_STATE_DIR"] = str(SESSION_DIR / "state")
