@@ -258,6 +258,8 @@ def short_test_name(test: Mapping[str, Any], manifest: Mapping[str, Any]) -> str
         subject = _ref_name(kwargs.get("compare_model"))
     elif kind == "expression_is_true" and not column:
         subject = _first_identifier(str(kwargs.get("expression", "")))
+    elif kind == "equal_sum" and kwargs.get("measures"):
+        subject = "_".join(kwargs["measures"])
     else:
         subject = column or _model_name(manifest, test.get("attached_node"))
     return f"{prefix}_{subject}"[:MAX_CHECK_NAME].rstrip("_")
@@ -291,7 +293,8 @@ def describe_test(test: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
         text = (f"`{rel}` has as many rows as `{_ref_name(kwargs.get('compare_model'))}`: nothing lost or duplicated between"
                 " them. A failure means rows were dropped or fanned out by a join.")
     elif kind == "equal_sum":
-        text = (f"The total of `{kwargs.get('column_name') or col}` in `{rel}` equals the total in"
+        measures = ", ".join(f"`{m}`" for m in (kwargs.get("measures") or [kwargs.get("column_name") or col]))
+        text = (f"The total of each of {measures} in `{rel}` equals its total in"
                 f" `{_ref_name(kwargs.get('compare_model'))}`: every unit is reconciled. A failure means a figure was lost or counted twice.")
     elif kind == "max_null_share":
         text = f"At most {kwargs.get('max_share')} of `{col}` in `{rel}` is missing. A failure means the source left more of it empty than it usually does."

@@ -20,7 +20,7 @@ SAMPLE_KEY = "failing_keys_sample"
 _TEST_OUTPUT_KEYS = ("unique_field", "value_field", "from_field")
 _TEST_OUTPUT_COUNTS = ("n_records", "n_rows")
 # reconciliation tests return one row of figures, not rows of the model: the figures are the sample
-_FIGURE_TESTS = {"equal_rowcount": ("model_rows", "compare_rows"), "equal_sum": ("model_total", "compare_total"),
+_FIGURE_TESTS = {"equal_rowcount": ("model_rows", "compare_rows"), "equal_sum": ("measure", "model_total", "compare_total"),
                  "max_null_share": ("null_share",)}
 
 

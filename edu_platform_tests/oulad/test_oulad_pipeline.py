@@ -125,3 +125,29 @@ def test_vle_fact_equals_its_plain_definition(oulad_run, warehouse):
     assert (extra, missing) == (0, 0)
     # the blank-padded codes found their calendar; only the course that does not exist has no date
     assert unmatched == ["ZZZ_2099J"] and rows > warehouse.scalar("select count(*) from gold.fct_vle_interactions")
+
+
+def test_reconciliation_names_the_measure_that_does_not_add_up(oulad_run, warehouse):
+    """The fact's reconciliation with bronze (one `equal_sum` test, two measures, one scan per side), re-run as dbt
+    compiled it: nothing on the built fact; one click more in one row fails `sum_click` alone, with both totals."""
+    import json
+    import os
+    from pathlib import Path
+
+    compiled = None
+    for results in Path(os.environ["EDU_DBT_TARGET_PATH"]).glob("*/run_results.json"):
+        for result in json.loads(results.read_text())["results"]:
+            if result["unique_id"].startswith("test.edu_platform.equal_sum_fct_vle_interactions"):
+                compiled = result["compiled_code"]
+    assert compiled and '"gold"."fct_vle_interactions"' in compiled
+    assert warehouse.rows(compiled) == []
+    with warehouse.cursor() as cur:
+        cur.execute("drop schema if exists sum_probe cascade; create schema sum_probe")
+        cur.execute("create view sum_probe.fct as select id_student, id_site, day_offset, source_rows,"
+                    " sum_click + case when row_number() over () = 1 then 1 else 0 end as sum_click from gold.fct_vle_interactions")
+    try:
+        failing = warehouse.rows(compiled.replace(f'"{warehouse.database}"."gold"."fct_vle_interactions"', "sum_probe.fct"))
+    finally:
+        with warehouse.cursor() as cur:
+            cur.execute("drop schema sum_probe cascade")
+    assert [(m, model - compare) for m, model, compare in failing] == [("sum_click", 1)], failing
