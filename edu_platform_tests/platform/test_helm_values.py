@@ -50,14 +50,17 @@ def test_storage_is_the_external_postgresql_as_its_own_role(values):
 
 
 def test_queue_and_pool_limits_match_the_instance_file(values):
-    instance = yaml.safe_load((ROOT / "dagster.yaml").read_text())["concurrency"]
+    instance_file = yaml.safe_load((ROOT / "dagster.yaml").read_text())
+    instance = instance_file["concurrency"]
     chart = values["concurrency"]
     assert chart["enabled"] is True
     assert chart["runs"]["maxConcurrentRuns"] == instance["runs"]["max_concurrent_runs"]
     assert chart["runs"]["tagConcurrencyLimits"] == instance["runs"]["tag_concurrency_limits"]
     assert chart["pools"]["defaultLimit"] == instance["pools"]["default_limit"]
     assert values["dagsterDaemon"]["runCoordinator"]["type"] == "QueuedRunCoordinator"
-    assert "maxConcurrentRuns" not in values["dagsterDaemon"]["runCoordinator"].get("config", {}).get("queuedRunCoordinator", {})
+    queued = values["dagsterDaemon"]["runCoordinator"].get("config", {}).get("queuedRunCoordinator", {})
+    assert "maxConcurrentRuns" not in queued
+    assert queued.get("dequeueIntervalSeconds") == instance_file["run_queue"]["dequeue_interval_seconds"]
 
 
 def test_runtime_env_has_no_admin_password_and_turns_automation_on(deployment):
