@@ -134,19 +134,21 @@ def test_reconciliation_names_the_measure_that_does_not_add_up(oulad_run, wareho
     import os
     from pathlib import Path
 
+    # the session's dbt target holds every module's builds: take this warehouse's, as the module's run compiled it
+    fact = f'"{warehouse.database}"."gold"."fct_vle_interactions"'
     compiled = None
-    for results in Path(os.environ["EDU_DBT_TARGET_PATH"]).glob("*/run_results.json"):
+    for results in sorted(Path(os.environ["EDU_DBT_TARGET_PATH"]).glob("*/run_results.json"), key=lambda p: p.stat().st_mtime):
         for result in json.loads(results.read_text())["results"]:
-            if result["unique_id"].startswith("test.edu_platform.equal_sum_fct_vle_interactions"):
+            if result["unique_id"].startswith("test.edu_platform.equal_sum_fct_vle_interactions") and fact in (result.get("compiled_code") or ""):
                 compiled = result["compiled_code"]
-    assert compiled and '"gold"."fct_vle_interactions"' in compiled
+    assert compiled, f"no compiled reconciliation of {fact} in the session's dbt target"
     assert warehouse.rows(compiled) == []
     with warehouse.cursor() as cur:
         cur.execute("drop schema if exists sum_probe cascade; create schema sum_probe")
         cur.execute("create view sum_probe.fct as select id_student, id_site, day_offset, source_rows,"
                     " sum_click + case when row_number() over () = 1 then 1 else 0 end as sum_click from gold.fct_vle_interactions")
     try:
-        failing = warehouse.rows(compiled.replace(f'"{warehouse.database}"."gold"."fct_vle_interactions"', "sum_probe.fct"))
+        failing = warehouse.rows(compiled.replace(fact, "sum_probe.fct"))
     finally:
         with warehouse.cursor() as cur:
             cur.execute("drop schema sum_probe cascade")
