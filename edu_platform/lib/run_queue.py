@@ -8,7 +8,6 @@ one the CLI starts and stops. Several CLI processes share that daemon; the last 
 """
 
 import fcntl
-import json
 import os
 import signal
 import subprocess
