@@ -1,6 +1,8 @@
 """Running a dlt source from a Dagster asset, with load errors turned into messages a user can act on."""
 
 import re
+from concurrent.futures import Future
+from threading import Thread
 from typing import Callable, Iterator, Optional
 
 from dagster import AssetExecutionContext, AssetKey
@@ -38,8 +40,8 @@ def run_bronze_load(
     source_name = translator.source
     pipeline = bronze_pipeline(source_name)
     loading = [t for t in tables if t.name in dlt_source.resources and AssetKey(t.asset_path) in context.selected_asset_keys]
+    counting_before = row_counts_before_load(loading)
     try:
-        before = bronze_row_counts(loading)
         # dagster-dlt yields the materializations once the whole load is done: held here, they are counted after it
         events = list(dlt.run(
             context=context,
@@ -51,6 +53,7 @@ def run_bronze_load(
         if after_load is not None:
             after_load()
     except Exception as exc:
+        _settle(counting_before)
         user_error = _user_error(exc, describe_table) or _source_error(exc, source_label)
         if user_error is None:
             raise
@@ -58,6 +61,7 @@ def run_bronze_load(
             # the driver's error quotes the whole bad line: the event log gets only the short, sanitised prefix
             raise user_error from None
         raise user_error from exc
+    before = counting_before.result()
     after = bronze_row_counts(loading)
     normalized = dict(pipeline.last_trace.last_normalize_info.row_counts) if pipeline.last_trace and pipeline.last_trace.last_normalize_info else {}
     by_name = {t.name: t for t in loading}
@@ -84,6 +88,54 @@ def bronze_row_counts(tables) -> dict[str, int]:
             else:  # a header-only file on a first load creates no table
                 counts[table.name] = 0
     return counts
+
+
+def row_counts_before_load(tables) -> "Future[dict[str, int]]":
+    """`bronze_row_counts` as of now, counted while the load runs. The tables are locked (ACCESS SHARE) and a
+    REPEATABLE READ snapshot is taken before this returns; the counts then run in a thread of their own in that
+    snapshot, so rows the load writes meanwhile are not seen, and a TRUNCATE or DROP by the load waits for the
+    count instead of emptying its snapshot. The count of a large table then costs the load next to nothing."""
+    future: Future = Future()
+    conn = warehouse_as("loader").connect(autocommit=False)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("set transaction isolation level repeatable read")
+            existing = []
+            for table in tables:
+                cur.execute("select to_regclass(%s) is not null", (f"{BRONZE_SCHEMA}.{table.relation}",))
+                if cur.fetchone()[0]:
+                    existing.append(table)
+            if existing:  # before the snapshot: the snapshot then sees every table as it was when locked
+                cur.execute(sql.SQL("lock table {} in access share mode").format(
+                    sql.SQL(", ").join(sql.Identifier(BRONZE_SCHEMA, t.relation) for t in existing)))
+            cur.execute("select 1")  # the transaction's snapshot is taken by its first query
+    except BaseException:
+        conn.close()
+        raise
+
+    def count() -> None:
+        try:
+            counts = {t.name: 0 for t in tables}  # a table not created yet has no rows before the load
+            with conn.cursor() as cur:
+                for table in existing:
+                    cur.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(BRONZE_SCHEMA, table.relation)))
+                    counts[table.name] = int(cur.fetchone()[0])
+            future.set_result(counts)
+        except BaseException as exc:  # raised where the result is read
+            future.set_exception(exc)
+        finally:
+            conn.close()
+
+    Thread(target=count, name="bronze-count-before-load", daemon=True).start()
+    return future
+
+
+def _settle(future: Future) -> None:
+    """Wait for a count that is no longer needed (the load failed): its connection closes with it."""
+    try:
+        future.result()
+    except Exception:
+        pass
 
 
 def load_changes(disposition: Optional[str], before: int, after: int, loaded: Optional[int]) -> dict[str, int]:

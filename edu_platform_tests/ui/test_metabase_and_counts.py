@@ -205,3 +205,34 @@ def test_bronze_loads_say_what_they_changed(built):
     feedback = emptied["bronze/udacity/project_feedback"]
     assert _changes(feedback) == (0, 0, 0, m), _changes(feedback)
     assert feedback["dagster/row_count"].value == wh.scalar("select count(*) from bronze.udacity_project_feedback")
+
+
+def test_rows_before_a_load_are_counted_as_of_its_start(fresh_warehouse):
+    """The count of a table's rows before a load runs beside the load: it sees the table as it was when the load
+    started (rows written since are not counted), and a TRUNCATE by the load waits for it instead of emptying it."""
+    import threading
+
+    from edu_platform.defs.dost.tables import TABLES_BY_NAME
+    from edu_platform.lib.dlt_runs import row_counts_before_load
+
+    db = fresh_warehouse
+    ensure_roles(db)
+    table, missing = TABLES_BY_NAME["campaign"], TABLES_BY_NAME["users"]  # bronze has the first, not the second
+    with db.cursor() as cur:
+        cur.execute("create schema if not exists bronze")
+        cur.execute(f"create table bronze.{table.relation} as select generate_series(1, 3) as id")
+        cur.execute(f"grant usage on schema bronze to public; grant select on bronze.{table.relation} to public")
+    counting = row_counts_before_load([table, missing])
+    truncated = threading.Event()
+
+    def load():
+        with db.cursor() as cur:
+            cur.execute(f"insert into bronze.{table.relation} select generate_series(4, 5)")
+            cur.execute(f"truncate bronze.{table.relation}")  # waits for the count's lock
+            truncated.set()
+
+    loader = threading.Thread(target=load)
+    loader.start()
+    assert counting.result(timeout=60) == {table.name: 3, missing.name: 0}
+    loader.join(timeout=60)
+    assert truncated.is_set() and db.scalar(f"select count(*) from bronze.{table.relation}") == 0
