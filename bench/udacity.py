@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "bench" / "data"
+# bench/data, or EDU_BENCH_DATA (the benchmark's test points it at a tmp dir)
+DATA = Path(os.environ.get("EDU_BENCH_DATA") or ROOT / "bench" / "data")
 FIRST_MONTH = "2024-11"
 
 
@@ -35,6 +36,9 @@ def _bench_db(name: str):
     db = server().with_database(f"edu_bench_{name}")
     db.drop_database()
     db.ensure_database()
+    from edu_platform.lib.roles import ensure_roles
+
+    ensure_roles(db)  # as `edu-platform setup` does: steps log in as the loader and transformer roles
     os.environ["EDU_WAREHOUSE_URL"] = db.libpq_url()
     return db
 

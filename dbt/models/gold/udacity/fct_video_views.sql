@@ -31,8 +31,9 @@ views as (
         month,
         user_id,
         view_number,
-        (array_agg(event_id order by event_ts, event_id collate "C"))[1] as view_id,
-        (array_agg(video_id order by event_ts, event_id collate "C"))[1] as video_id,
+        -- a view's first event is its one start row (view_number counts the starts)
+        max(event_id) filter (where is_view_start = 1) as view_id,
+        max(video_id) filter (where is_view_start = 1) as video_id,
         min(event_ts) as started_at,
         max(event_ts) as last_event_at,
         sum(seconds_watched) as seconds_watched,

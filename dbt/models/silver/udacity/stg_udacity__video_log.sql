@@ -16,8 +16,12 @@ typed as (
         lower({{ raw_text('event_type') }}) as event_type,
         coalesce({{ raw_int('seconds_watched') }}, 0)::int as seconds_watched
     from landed
+    where {{ raw_text('event_ts') }} is not null  -- on the text: the timestamp is parsed once, below
 )
-select distinct on (event_id) *
+-- Repeats are found by sorting on a hash of the id first: ids share long prefixes (nanodegree-month-), so a sort
+-- on the id alone compares whole strings, where the hash settles almost every comparison with one integer compare.
+-- Within an id the earliest event is kept.
+select distinct on (hashtext(event_id), event_id) *
 from typed
-where event_id <> '' and event_ts is not null
-order by event_id, event_ts
+where event_id <> ''
+order by hashtext(event_id), event_id, event_ts
