@@ -77,6 +77,14 @@ def _rows(r: dict) -> list[tuple[str, str, str, bool | None]]:
     if "dost_week_rerun_to_full_ratio" in r:
         rows.append(("Dost re-run of a loaded week / full history",
                      f"{_s(r, 'dost_week_rerun_seconds')} = {r['dost_week_rerun_to_full_ratio']:.3f}", "", None))
+    if "udacity_backfill_to_copy_ratio" in r:
+        rss = _m(r, "udacity_full_history_peak_rss_mb")
+        rows.append(("Course data: full history (24 months × 3 nanodegrees) in range runs / COPY of its fact files",
+                     f"{_s(r, 'udacity_full_history_seconds')} in {_m(r, 'udacity_full_history_runs'):.0f} run(s) / "
+                     f"{_s(r, 'udacity_copy_seconds')} = {r['udacity_backfill_to_copy_ratio']:.2f} ×"
+                     + (f"; peak RSS {rss:.0f} MB" if rss else ""), "≤ 5 ×", r["udacity_backfill_to_copy_ratio"] <= 5))
+    else:
+        rows.append(_not_measured("Course data: full history / COPY of its fact files", "udacity", "≤ 5 ×"))
     return rows
 
 

@@ -19,7 +19,7 @@ def _timed(median, low=None, high=None):
     return {"median": median, "min": low if low is not None else median, "max": high if high is not None else median}
 
 
-def _results(oulad_ratio=9.5, week_ratio=0.04):
+def _results(oulad_ratio=9.5, week_ratio=0.04, course_ratio=4.5):
     return {
         "scale": 1.0, "repetitions": 3, "started_all": "2026-12-01T10:00:00+00:00",
         "copy_seconds": _timed(7.0), "bronze_seconds": _timed(8.4), "bronze_to_copy_ratio": 1.2,
@@ -31,15 +31,19 @@ def _results(oulad_ratio=9.5, week_ratio=0.04):
         "dost_pipe_copy_seconds": _timed(44.0), "dost_full_seconds": _timed(58.0), "dost_full_to_copy_ratio": 1.32,
         "dost_week_seconds": _timed(58.0 * week_ratio), "dost_week_to_full_ratio": week_ratio,
         "dost_week_rerun_seconds": _timed(3.1), "dost_week_rerun_to_full_ratio": 0.053,
+        "udacity_copy_seconds": _timed(14.0), "udacity_full_history_seconds": _timed(14.0 * course_ratio),
+        "udacity_full_history_runs": 1, "udacity_backfill_to_copy_ratio": course_ratio,
+        "udacity_full_history_peak_rss_mb": _timed(700.0),
     }
 
 
 def test_every_target_met_is_checked_and_a_miss_is_named():
     assert report.missed(_results()) == []
     text = report.text(_results())
-    assert text.count("✓") == 5 and "✗" not in text
-    missed = report.missed(_results(oulad_ratio=12.99, week_ratio=0.06))
-    assert len(missed) == 2 and any("OULAD" in m for m in missed) and any("week" in m for m in missed)
+    assert text.count("✓") == 6 and "✗" not in text
+    missed = report.missed(_results(oulad_ratio=12.99, week_ratio=0.06, course_ratio=19.94))
+    assert len(missed) == 3 and any("OULAD" in m for m in missed) and any("week" in m for m in missed)
+    assert any("Course data" in m for m in missed) and "19.94 ×" in report.text(_results(course_ratio=19.94))
     assert "12.99 ×" in report.text(_results(oulad_ratio=12.99))
 
 
@@ -81,4 +85,6 @@ def test_a_figure_not_measured_is_shown_as_such_not_dropped():
     results = {k: v for k, v in _results().items() if not k.startswith("dost_")}
     text = report.text(results)
     assert "Dost full history / pipe COPY: not measured" in text and "--only dost" in text
+    results = {k: v for k, v in _results().items() if not k.startswith("udacity_")}
+    assert "Course data: full history / COPY of its fact files: not measured" in report.text(results)
     assert report.missed(results) == []
