@@ -31,16 +31,10 @@ def _emit(**figures):
 
 
 def _bench_db(name: str):
-    from edu_platform.lib.warehouse import server
+    """A fresh warehouse `edu_bench_<name>`, set up as bench/measure.py sets up its own (roles included)."""
+    from measure import _bench_db as bench_db  # bench/measure.py; imported here, in the measuring process
 
-    db = server().with_database(f"edu_bench_{name}")
-    db.drop_database()
-    db.ensure_database()
-    from edu_platform.lib.roles import ensure_roles
-
-    ensure_roles(db)  # as `edu-platform setup` does: steps log in as the loader and transformer roles
-    os.environ["EDU_WAREHOUSE_URL"] = db.libpq_url()
-    return db
+    return bench_db(name)
 
 
 def prepare(folder: str, scale: str):

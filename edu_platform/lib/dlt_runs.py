@@ -78,15 +78,25 @@ def run_bronze_load(
 
 def bronze_row_counts(tables) -> dict[str, int]:
     """Rows in each table's bronze relation (0 for a table not created yet)."""
-    counts = {}
     with warehouse_as("loader").cursor() as cur:
-        for table in tables:
-            cur.execute("select to_regclass(%s) is not null", (f"{BRONZE_SCHEMA}.{table.relation}",))
-            if cur.fetchone()[0]:
-                cur.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(BRONZE_SCHEMA, table.relation)))
-                counts[table.name] = int(cur.fetchone()[0])
-            else:  # a header-only file on a first load creates no table
-                counts[table.name] = 0
+        return _count_rows(cur, tables, _existing(cur, tables))
+
+
+def _existing(cur, tables) -> list:
+    """The tables whose bronze relation exists (a header-only file on a first load creates none)."""
+    found = []
+    for table in tables:
+        cur.execute("select to_regclass(%s) is not null", (f"{BRONZE_SCHEMA}.{table.relation}",))
+        if cur.fetchone()[0]:
+            found.append(table)
+    return found
+
+
+def _count_rows(cur, tables, existing) -> dict[str, int]:
+    counts = {t.name: 0 for t in tables}  # a table not created yet has no rows
+    for table in existing:
+        cur.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(BRONZE_SCHEMA, table.relation)))
+        counts[table.name] = int(cur.fetchone()[0])
     return counts
 
 
@@ -100,11 +110,7 @@ def row_counts_before_load(tables) -> "Future[dict[str, int]]":
     try:
         with conn.cursor() as cur:
             cur.execute("set transaction isolation level repeatable read")
-            existing = []
-            for table in tables:
-                cur.execute("select to_regclass(%s) is not null", (f"{BRONZE_SCHEMA}.{table.relation}",))
-                if cur.fetchone()[0]:
-                    existing.append(table)
+            existing = _existing(cur, tables)
             if existing:  # before the snapshot: the snapshot then sees every table as it was when locked
                 cur.execute(sql.SQL("lock table {} in access share mode").format(
                     sql.SQL(", ").join(sql.Identifier(BRONZE_SCHEMA, t.relation) for t in existing)))
@@ -115,12 +121,8 @@ def row_counts_before_load(tables) -> "Future[dict[str, int]]":
 
     def count() -> None:
         try:
-            counts = {t.name: 0 for t in tables}  # a table not created yet has no rows before the load
             with conn.cursor() as cur:
-                for table in existing:
-                    cur.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(BRONZE_SCHEMA, table.relation)))
-                    counts[table.name] = int(cur.fetchone()[0])
-            future.set_result(counts)
+                future.set_result(_count_rows(cur, tables, existing))
         except BaseException as exc:  # raised where the result is read
             future.set_exception(exc)
         finally:
