@@ -13,6 +13,12 @@
     ({{ raw_untrimmed(column) }})::bigint
 {%- endmacro %}
 
+{# A 32-bit integer (day offsets, counts per row, ratings): cheaper to sort, sum and move between parallel
+   workers than a bigint; sum() of it is a bigint held by value. A value beyond its range fails the model. #}
+{% macro raw_integer(column) -%}
+    ({{ raw_untrimmed(column) }})::integer
+{%- endmacro %}
+
 {% macro raw_numeric(column) -%}
     ({{ raw_untrimmed(column) }})::numeric
 {%- endmacro %}

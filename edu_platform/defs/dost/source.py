@@ -31,7 +31,8 @@ from edu_platform.lib.redaction import redact
 from edu_platform.lib.tables import BronzeTable
 from edu_platform.lib.warehouse import Warehouse
 
-CHUNK_ROWS = 200_000
+# rows per Arrow batch read from the source: the extract holds a few batches at once, so this bounds its memory
+CHUNK_ROWS = 100_000
 _DECLARED_URL = "postgresql+psycopg2://declared:declared@localhost:5432/declared"
 _DIGITS = re.compile(r"\D")
 

@@ -4,6 +4,6 @@ select
     trim(code_module) as code_module,
     trim(code_presentation) as code_presentation,
     {{ raw_text('assessment_type') }} as assessment_type,
-    {{ raw_int('date') }}::int as due_day_offset,
+    {{ raw_integer('date') }} as due_day_offset,
     {{ raw_numeric('weight') }} as weight
 from {{ source('oulad', 'assessments') }}

@@ -8,8 +8,8 @@ select
     {{ raw_text('highest_education') }} as highest_education,
     {{ raw_text('imd_band') }} as imd_band,
     {{ raw_text('age_band') }} as age_band,
-    {{ raw_int('num_of_prev_attempts') }}::int as num_of_prev_attempts,
-    {{ raw_int('studied_credits') }}::int as studied_credits,
+    {{ raw_integer('num_of_prev_attempts') }} as num_of_prev_attempts,
+    {{ raw_integer('studied_credits') }} as studied_credits,
     {{ raw_text('disability') }} = 'Y' as has_disability,
     {{ raw_text('final_result') }} as final_result
 from {{ source('oulad', 'student_info') }}

@@ -4,6 +4,6 @@ select
     trim(code_module) as code_module,
     trim(code_presentation) as code_presentation,
     {{ raw_text('activity_type') }} as activity_type,
-    {{ raw_int('week_from') }}::int as week_from,
-    {{ raw_int('week_to') }}::int as week_to
+    {{ raw_integer('week_from') }} as week_from,
+    {{ raw_integer('week_to') }} as week_to
 from {{ source('oulad', 'vle') }}

@@ -13,7 +13,7 @@ typed as (
         trim(user_id) as user_id,
         trim(project_id) as project_id,
         ({{ raw_text('submitted_at') }})::timestamptz at time zone 'UTC' as submitted_at,
-        {{ raw_int('rating') }}::int as rating,
+        {{ raw_integer('rating') }} as rating,
         {{ raw_text('feedback_text') }} as feedback_text
     from landed
 )

@@ -7,7 +7,7 @@ with typed as (
         trim(section_id) as section_id,
         {{ raw_text('section_title') }} as section_title,
         {{ raw_text('project_title') }} as project_title,
-        {{ raw_int('difficulty') }}::int as difficulty,
+        {{ raw_integer('difficulty') }} as difficulty,
         ({{ raw_text('updated_at') }})::timestamptz at time zone 'UTC' as updated_at
     from {{ source('udacity', 'projects') }}
 )

@@ -7,8 +7,8 @@ with typed as (
         trim(section_id) as section_id,
         {{ raw_text('section_title') }} as section_title,
         {{ raw_text('video_title') }} as video_title,
-        {{ raw_int('position') }}::int as position,
-        {{ raw_int('duration_seconds') }}::int as duration_seconds,
+        {{ raw_integer('position') }} as position,
+        {{ raw_integer('duration_seconds') }} as duration_seconds,
         ({{ raw_text('updated_at') }})::timestamptz at time zone 'UTC' as updated_at
     from {{ source('udacity', 'videos') }}
 )

@@ -1,7 +1,8 @@
 -- Weekly clicks per student, by final result.
--- Integer keys lead the group-by: they hash and compare cheaper than the text key.
+-- Integer keys lead the group-by: they hash and compare cheaper than the text key. A student's weekly clicks
+-- stay a bigint, so the outer sum and average add integers, not numerics.
 with weekly as (
-    select v.presentation_key, v.id_student, v.week_offset, sum(v.sum_click) as clicks
+    select v.presentation_key, v.id_student, v.week_offset, sum(v.sum_click)::bigint as clicks
     from {{ ref('fct_vle_interactions') }} v
     group by v.id_student, v.week_offset, v.presentation_key
 )
