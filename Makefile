@@ -59,7 +59,7 @@ bench: setup
 	$(BIN)/python bench/run.py --scale $(BENCH_SCALE)
 
 # How the cost grows (bench/scale.py): OULAD and Dost end to end at each of BENCH_SCALES, on the embedded server and
-# on a throw-away stock PostgreSQL 15 cluster; bench/results/scale.json + scale.png. 10x takes hours on 2 cores.
+# on a throw-away stock PostgreSQL 15 cluster; bench/results/scale.json + scale.png. About an hour on 2 cores, most of it 10x.
 bench-scale: setup
 	@$(BIN)/python -c "import matplotlib" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python bench/scale.py --scales $(BENCH_SCALES) --servers $(BENCH_SERVERS)
