@@ -21,9 +21,8 @@ DLT_DEFAULTS = {
     "DATA_WRITER__DISABLE_COMPRESSION": "true",
     "NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION": "true",
     "LOAD__DELETE_COMPLETED_JOBS": "true",
-    # bounded memory: extracted files rotate every 500,000 rows, so a big table loads as several files side
-    # by side (their COPYs overlap) instead of one file held whole in memory by the parquet loader; each load
-    # worker holds one file in memory, so the file size bounds the load's memory
+    # bounded memory: extracted files rotate every 500,000 rows and each load worker holds one file in memory,
+    # so a big table loads as several files side by side (their COPYs overlap) in bounded memory
     "DATA_WRITER__FILE_MAX_ITEMS": "500000",
     "LOAD__WORKERS": str(max(2, min(4, os.cpu_count() or 2))),
 }
