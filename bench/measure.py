@@ -3,6 +3,7 @@
 import csv
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -124,18 +125,22 @@ def copy_oulad(folder: str):
         db.drop_database()
 
 
-def _materialize(selection, phases: dict | None = None):
-    """Seconds to materialize `selection`; with `phases`, fills in where they went (see _phases)."""
+def _materialize(selection, phases: dict | None = None, job: str | None = None):
+    """Seconds to materialize `selection`, or to run the platform's job `job` as a schedule would; with `phases`,
+    fills in where they went (see _phases)."""
     from dagster import DagsterInstance, materialize
 
     from edu_platform.definitions import defs
 
     instance = DagsterInstance.ephemeral()
     start = time.perf_counter()
-    result = materialize(
-        [*defs.assets, *(defs.asset_checks or [])], selection=selection, resources=defs.resources,
-        instance=instance, raise_on_error=True,
-    )
+    if job:
+        result = defs.get_job_def(job).execute_in_process(instance=instance, raise_on_error=True)
+    else:
+        result = materialize(
+            [*defs.assets, *(defs.asset_checks or [])], selection=selection, resources=defs.resources,
+            instance=instance, raise_on_error=True,
+        )
     assert result.success
     seconds = time.perf_counter() - start
     if phases is not None:
@@ -230,18 +235,25 @@ def pandas_student_vle(folder: str):
         db.drop_database()
 
 
-def oulad_end_to_end(folder: str):
-    from dagster import AssetSelection
+def shared_calendar():
+    """The shared calendar, gold.dim_date, as its own job builds it (in the warehouse of EDU_WAREHOUSE_URL)."""
+    _materialize(None, job="shared_calendar_job")
 
+
+def oulad_end_to_end(folder: str):
     db = _bench_db("oulad_e2e")  # one name, as a user's warehouse keeps its name between runs
     os.environ["OULAD_SOURCE"] = folder
     _set_up_dbt()
     try:
+        # the shared calendar OULAD's gold joins on is built by its own job, before the sources' monthly runs
+        # (defs/shared/schedules.py): built first, in a process of its own (this one stays as cold as a run worker
+        # is), and not timed; what is timed is OULAD's monthly job
+        subprocess.run([sys.executable, __file__, "shared_calendar"], check=True, stdout=subprocess.DEVNULL)
         import edu_platform.definitions  # noqa: F401
 
         phases: dict = {}
         temp_before = _temp_bytes(db)
-        seconds = _materialize(AssetSelection.groups("oulad_bronze", "oulad_silver", "oulad_gold", "shared_gold"), phases)
+        seconds = _materialize(None, phases, job="oulad_monthly_job")
         _emit(seconds=round(seconds, 3), **phases, temp_mb=round((_temp_bytes(db) - temp_before) / 2**20, 1), **_largest(db))
     finally:
         db.drop_database()
@@ -357,7 +369,7 @@ def dost_load(scale: str):
 MEASURES = {
     "prepare": prepare, "slice": slice_, "copy_student_vle": copy_student_vle, "copy_oulad": copy_oulad,
     "bronze_student_vle": bronze_student_vle, "pandas_student_vle": pandas_student_vle,
-    "oulad_end_to_end": oulad_end_to_end, "dost_prepare": dost_prepare, "dost_pipe_copy": dost_pipe_copy,
+    "oulad_end_to_end": oulad_end_to_end, "shared_calendar": shared_calendar, "dost_prepare": dost_prepare, "dost_pipe_copy": dost_pipe_copy,
     "dost_load": dost_load,
 }
 

@@ -63,15 +63,35 @@ def _duplicates(cur, rel: sql.Composable, key_columns: tuple[str, ...]) -> tuple
     return cur.fetchone()
 
 
-def _invalid_number(column: str, fast: bool) -> sql.Composable:
-    """A value present but not a number. PostgreSQL 16+ validates natively; 15 falls back to a pattern."""
+def _not_a(column: str, type_: str, fast: bool) -> sql.Composable:
+    """The value is not valid input for `type_`, which is what silver's cast to it rejects (missing markers, a
+    fraction in a whole-number column, a number beyond 32 bits in an `integer` one). PostgreSQL 16+ asks the type's
+    own input function; 15 falls back to a pattern, which does not check an integer's range. Numeric input allows
+    surrounding blanks, so no trim (a third of the check's time)."""
     c = sql.Identifier(column)
-    test = (  # numeric input allows surrounding blanks, so no trim (a third of the check's time)
-        sql.SQL("NOT pg_input_is_valid({c}::text, 'numeric')").format(c=c)
-        if fast
-        else sql.SQL("{c}::text !~ {p}").format(c=c, p=sql.Literal(r"^\s*[-+]?[0-9]+(\.[0-9]+)?\s*$"))
-    )
-    return sql.SQL("({c} IS NOT NULL AND {c}::text NOT IN ('?', '') AND {t})").format(c=c, t=test)
+    if fast:
+        return sql.SQL("NOT pg_input_is_valid({c}::text, {t})").format(c=c, t=sql.Literal(type_))
+    pattern = r"^\s*[-+]?[0-9]+(\.[0-9]+)?\s*$" if type_ == "numeric" else r"^\s*[-+]?[0-9]+\s*$"
+    return sql.SQL("{c}::text !~ {p}").format(c=c, p=sql.Literal(pattern))
+
+
+def _invalid_number(column: str, type_: str, fast: bool) -> sql.Composable:
+    """A value present but not a valid `type_`."""
+    c = sql.Identifier(column)
+    return sql.SQL("({c} IS NOT NULL AND {c}::text NOT IN ('?', '') AND {t})").format(c=c, t=_not_a(column, type_, fast))
+
+
+def _faulty(table: BronzeTable, column: str, fast: bool) -> sql.Composable:
+    """Missing where required, or present and not a valid number where numeric: one test per column, so the
+    passing path reads each value once (a required number that is missing is not valid input either)."""
+    c = sql.Identifier(column)
+    type_ = table.numeric_types.get(column)
+    if type_ is None:
+        return _missing(column)
+    if column in table.required:
+        return sql.SQL("({c} IS NULL OR {t})").format(c=c, t=_not_a(column, type_, fast))
+    # the validity test first: it is true for almost every row, so the marker test rarely runs
+    return sql.SQL("({t} AND {c}::text NOT IN ('?', ''))").format(c=c, t=_not_a(column, type_, fast))
 
 
 def _sample(cur, rel, columns, condition) -> list[str]:
@@ -81,8 +101,9 @@ def _sample(cur, rel, columns, condition) -> list[str]:
 
 
 def profile_table(table: BronzeTable) -> dict[str, AssetCheckResult]:
-    """Missing required values and non-numbers per column, counted in one scan of the table. Only when a column
-    fails does a second scan count the failing rows and sample them, so the passing path reads the table once."""
+    """Missing required values and invalid numbers per column. The passing path reads the table once, testing
+    each checked value once (`_faulty`); only when a column is faulty do further scans count missing and invalid
+    values apart, count the failing rows and sample them."""
     rel = _relation(table)
     asset_key = AssetKey(table.asset_path)
     results: dict[str, AssetCheckResult] = {}
@@ -92,12 +113,20 @@ def profile_table(table: BronzeTable) -> dict[str, AssetCheckResult]:
             return {name: _nothing_landed(name, asset_key) for name in names}
         cur.execute("SELECT current_setting('server_version_num')::int >= 160000")
         fast = cur.fetchone()[0]
+        types = table.numeric_types
         any_missing = sql.SQL(" OR ").join(_missing(c) for c in table.required) if table.required else None
-        any_invalid = sql.SQL(" OR ").join(_invalid_number(c, fast) for c in table.numeric) if table.numeric else None
-        aggregates = [sql.SQL("count(*) FILTER (WHERE {})").format(_missing(c)) for c in table.required]
-        aggregates += [sql.SQL("count(*) FILTER (WHERE {})").format(_invalid_number(c, fast)) for c in table.numeric]
-        cur.execute(sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(aggregates), rel))
-        row = list(cur.fetchone())
+        any_invalid = sql.SQL(" OR ").join(_invalid_number(c, t, fast) for c, t in types.items()) if types else None
+
+        def counts(tests) -> list[int]:
+            aggregates = sql.SQL(", ").join(sql.SQL("count(*) FILTER (WHERE {})").format(t) for t in tests)
+            cur.execute(sql.SQL("SELECT {} FROM {}").format(aggregates, rel))
+            return [int(n) for n in cur.fetchone()]
+
+        checked = tuple(dict.fromkeys(table.required + table.numeric))
+        if any(counts(_faulty(table, c, fast) for c in checked)):
+            row = counts([*(_missing(c) for c in table.required), *(_invalid_number(c, t, fast) for c, t in types.items())])
+        else:
+            row = [0] * (len(table.required) + len(types))
         missing_by_column = dict(zip(table.required, row[: len(table.required)]))
         invalid_by_column = dict(zip(table.numeric, row[len(table.required) :]))
 
@@ -131,7 +160,11 @@ def profile_table(table: BronzeTable) -> dict[str, AssetCheckResult]:
                 check_name="numeric_values",
                 passed=failing == 0,
                 severity=AssetCheckSeverity.ERROR,
-                description=f"{failing} rows quarantined: non-numeric value in {', '.join(bad) or ', '.join(table.numeric)}",
+                description=(
+                    f"{failing} rows quarantined: a value that is not a valid number of the column's type in"
+                    f" {', '.join(f'{c} ({types[c]}): {n} rows' for c, n in bad.items())}" if failing
+                    else f"every value of {', '.join(f'{c} ({t})' for c, t in types.items())} is missing or a valid number of that type"
+                ),
                 metadata={
                     "failing_rows": int(failing),
                     "invalid_by_column": bad,
@@ -177,7 +210,8 @@ def bronze_checks(tables: tuple[BronzeTable, ...]) -> list:
                                         description=f"{', '.join(table.required)} are present."))
         if table.numeric:
             specs.append(AssetCheckSpec("numeric_values", asset=key, blocking=True,
-                                        description=f"{', '.join(table.numeric)} hold numbers (bad rows are quarantined)."))
+                                        description=f"Each value of {', '.join(f'{c} ({t})' for c, t in table.numeric_types.items())}"
+                                        " is missing or a valid number of that type, as silver casts it (bad rows are quarantined)."))
         if specs:
             checks.append(_profile(key, specs, table))
         checks.append(_single(key, "schema_drift", schema_drift, table,

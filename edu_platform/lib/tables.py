@@ -12,6 +12,7 @@ from typing import Mapping
 
 BRONZE_SCHEMA = "bronze"
 CADENCES = ("daily", "weekly", "monthly")
+NUMBER_TYPES = ("integer", "bigint", "numeric")  # what a bronze number column may be checked as (PostgreSQL's names)
 
 
 def bronze_table(source: str, table: str) -> str:
@@ -30,7 +31,10 @@ class BronzeTable:
     - `key`: the bronze key (no two rows share it; a merge replaces on it); empty when rows may repeat;
     - `source_key`: the key the source itself promises, when bronze keeps several versions of it (key + updated_at);
     - `cursor`: the column an incremental window selects on (None: read whole);
-    - `required` (the key's columns always are) and `numeric`: blocking checks on every load;
+    - `required` (the key's columns always are) and `numeric`: blocking checks on every load. `numeric` names the
+      columns that must hold numbers, or maps each to the type silver casts it to (`integer`, `bigint` or
+      `numeric`, the default): bronze then rejects what that cast would (a fraction in a whole-number column, a
+      number beyond 32 bits), naming the table, column and value, before any model runs;
     - `renamed`: origin column -> bronze column (a value transformed on the way, e.g. a phone number hashed);
     - `added`: columns the loader adds (a landed folder's nanodegree and month);
     - `unique_in_source`: the source promises unique keys, so a key repeated within one load is a defect.
@@ -46,11 +50,12 @@ class BronzeTable:
     source_key: tuple[str, ...] = ()
     cursor: str | None = None
     required: tuple[str, ...] = ()
-    numeric: tuple[str, ...] = ()
+    numeric: tuple[str, ...] | Mapping[str, str] = ()
     renamed: Mapping[str, str] = field(default_factory=dict, compare=False)
     added: tuple[str, ...] = ()
     unique_in_source: bool = False
     types: Mapping[str, str] = field(default_factory=dict, compare=False, init=False)
+    numeric_types: Mapping[str, str] = field(default_factory=dict, compare=False, init=False)
 
     def __post_init__(self):
         object.__setattr__(self, "origin", self.origin or self.name)
@@ -60,11 +65,15 @@ class BronzeTable:
         else:
             object.__setattr__(self, "columns", tuple(self.columns))
         object.__setattr__(self, "renamed", MappingProxyType(dict(self.renamed)))
+        numeric = dict(self.numeric) if isinstance(self.numeric, Mapping) else dict.fromkeys(self.numeric, "numeric")
+        object.__setattr__(self, "numeric_types", MappingProxyType(numeric))
+        object.__setattr__(self, "numeric", tuple(numeric))
         object.__setattr__(self, "required", tuple(dict.fromkeys(self.key + self.required)))
         object.__setattr__(self, "source_key", self.source_key or self.key)
         problems = [f"cadence {self.cadence!r} is not one of {CADENCES}"] if self.cadence not in CADENCES else []
         bronze = set(self.bronze_columns)
         problems += [f"column {c!r} is not among its columns" for c in (*self.key, *self.required, *self.numeric) if c not in bronze]
+        problems += [f"numeric column {c!r}: type {t!r} is not one of {NUMBER_TYPES}" for c, t in numeric.items() if t not in NUMBER_TYPES]
         problems += [f"renamed column {c!r} is not among its columns" for c in self.renamed if c not in self.columns]
         if self.cursor is not None and self.cursor not in self.columns:
             problems.append(f"cursor {self.cursor!r} is not among its columns")

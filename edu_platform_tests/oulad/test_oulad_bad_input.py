@@ -79,6 +79,24 @@ def test_non_numeric_value_is_quarantined_and_blocks_gold(files, fresh_warehouse
     assert fresh_warehouse.scalar("select array_agg(table_name::text) from information_schema.tables where table_schema = 'gold'") == ["dim_date"]
 
 
+def test_numbers_silver_could_not_cast_are_quarantined_naming_column_and_value(files, fresh_warehouse):
+    """A fraction in a whole-number column and a day offset beyond 32 bits are numbers, but not of the types silver
+    casts them to: bronze's check names the column, its type and the value, and no model runs on them."""
+    _edit_line(files / "studentVle.csv", 6, lambda l: l.rsplit(b",", 1)[0] + b',"2.5"')
+    _edit_line(files / "studentVle.csv", 9, lambda l: l.rsplit(b",", 2)[0] + b',"3000000000",' + l.rsplit(b",", 1)[1])
+    result = materialize_selection(ALL)
+    evaluation = check_results(result)[("bronze/oulad/student_vle", "numeric_values")]
+    assert not evaluation.passed
+    assert evaluation.metadata["failing_rows"].value == 2
+    assert evaluation.metadata["invalid_by_column"].value == {"sum_click": 1, "date": 1}
+    assert "sum_click (integer): 1 rows" in evaluation.description and "date (integer): 1 rows" in evaluation.description
+    samples = evaluation.metadata["sample_values"].value
+    assert any(v.endswith("|2.5") for v in samples) and any("|3000000000|" in v for v in samples), samples
+    assert "oulad_dbt" not in started_steps(result)
+    passed = check_results(result)[("bronze/oulad/student_info", "numeric_values")]
+    assert passed.passed and passed.metadata["failing_rows"].value == 0
+
+
 def test_injected_duplicate_keys_fail_blocking_check_and_stop_downstream(files, fresh_warehouse):
     info = files / "studentInfo.csv"
     lines = info.read_bytes().rstrip(b"\n").split(b"\n")

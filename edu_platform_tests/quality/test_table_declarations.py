@@ -59,6 +59,31 @@ def test_every_keyed_table_is_unique_in_the_silver_model_that_reads_it(source):
     assert not missing, f"keyed {source} tables without a uniqueness test in silver: {missing}"
 
 
+_CASTS = {"raw_int": "bigint", "raw_integer": "integer", "raw_numeric": "numeric"}
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_every_number_column_is_checked_as_the_type_silver_casts_it_to(source):
+    """A bronze number column is checked as the type its silver model casts it to (`macros/raw_values.sql`), so
+    bronze's `numeric_values` rejects, naming table, column and value, what would otherwise fail or slip past silver."""
+    cast = re.compile(r"(raw_int|raw_integer|raw_numeric)\(\s*['\"](\w+)['\"]\s*\)")
+    mismatched = []
+    for table in _tables(source):
+        call = re.compile(rf"""source\(\s*['"]{source}['"]\s*,\s*['"]{table.name}['"]\s*\)""")
+        texts = [p.read_text() for p in sorted((SILVER / source).glob("*.sql"))]
+        casts = {column: _CASTS[macro] for text in texts if call.search(text) for macro, column in cast.findall(text)}
+        for column, type_ in casts.items():
+            if table.numeric_types.get(column, type_) != type_ or column not in table.numeric_types:
+                mismatched.append(f"{table.name}.{column}: silver casts it to {type_}, bronze checks {table.numeric_types.get(column)}")
+    assert not mismatched, mismatched
+
+
+def test_a_number_column_of_an_unknown_type_fails_at_import():
+    with pytest.raises(ValueError, match=r"numeric column 'x': type 'float' is not one of"):
+        BronzeTable("demo", "t", origin="t", cadence="monthly", columns=("id", "x"), numeric={"x": "float"}, description="T.")
+    assert BronzeTable("demo", "t", cadence="monthly", columns=("x",), numeric=("x",), description="T.").numeric_types == {"x": "numeric"}
+
+
 def test_every_source_declares_its_tables():
     assert set(SOURCES) >= {"oulad", "dost", "udacity"}
     assert all(t.source == source for source in SOURCES for t in _tables(source))

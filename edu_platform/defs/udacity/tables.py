@@ -3,6 +3,7 @@
 Fact files land per `<nanodegree>/<YYYY>/<MM>/` folder, and each row gains that folder's `nanodegree` and `month`
 in bronze (a run replaces its partitions on them); dimension files land in `dimensional_tables/`, and bronze
 merges them on their key and `updated_at`, keeping every version (silver's latest `updated_at` wins across loads).
+Each number column's type is the one its silver model casts it to, so bronze's check rejects what that cast would.
 """
 
 from edu_platform.defs.udacity.settings import CADENCE, SOURCE
@@ -27,13 +28,13 @@ FACTS: tuple[BronzeTable, ...] = (
         "project_feedback", ("feedback_id", "user_id", "project_id", "submitted_at", "rating", "feedback_text"),
         "Landed `<nanodegree>/<year>/<month>/project_feedback.csv`: one row per learner's rating (1-5) and comment on"
         " a project, tagged with the folder's nanodegree and month.",
-        key=("feedback_id",), required=("user_id", "project_id", "submitted_at", "rating"), numeric=("rating",),
+        key=("feedback_id",), required=("user_id", "project_id", "submitted_at", "rating"), numeric={"rating": "integer"},
     ),
     _fact(
         "section_feedback", ("feedback_id", "user_id", "section_id", "submitted_at", "rating", "feedback_text"),
         "Landed `section_feedback.csv` per nanodegree and month: one row per learner's rating (1-5) and comment on a"
         " course section.",
-        key=("feedback_id",), required=("user_id", "section_id", "submitted_at", "rating"), numeric=("rating",),
+        key=("feedback_id",), required=("user_id", "section_id", "submitted_at", "rating"), numeric={"rating": "integer"},
     ),
     _fact(
         "mentor_activity",
@@ -47,7 +48,7 @@ FACTS: tuple[BronzeTable, ...] = (
         "video_log", ("event_id", "user_id", "video_id", "event_ts", "event_type", "seconds_watched"),
         "Landed `video_log.csv` per nanodegree and month: one row per player event (play, pause, complete...) with"
         " seconds watched. The export repeats some events verbatim: no key in bronze, silver keeps one per event_id.",
-        required=("event_id", "user_id", "video_id", "event_ts", "event_type"), numeric=("seconds_watched",),
+        required=("event_id", "user_id", "video_id", "event_ts", "event_type"), numeric={"seconds_watched": "bigint"},
     ),
 )
 
@@ -63,14 +64,14 @@ DIMENSIONS: tuple[BronzeTable, ...] = (
         ("project_id", "nanodegree", "section_id", "section_title", "project_title", "difficulty", "updated_at"),
         "Landed `dimensional_tables/projects_dim.csv`: one row per project of a nanodegree section, with its"
         " difficulty; merged on project_id.",
-        required=("nanodegree", "section_id"), numeric=("difficulty",),
+        required=("nanodegree", "section_id"), numeric={"difficulty": "integer"},
     ),
     _dimension(
         "videos", "video_id",
         ("video_id", "nanodegree", "section_id", "section_title", "video_title", "position", "duration_seconds", "updated_at"),
         "Landed `dimensional_tables/videos_dim.csv`: one row per video of a nanodegree section, with its position and"
         " duration; merged on video_id.",
-        required=("nanodegree", "section_id"), numeric=("position", "duration_seconds"),
+        required=("nanodegree", "section_id"), numeric={"position": "integer", "duration_seconds": "integer"},
     ),
 )
 
