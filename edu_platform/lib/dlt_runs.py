@@ -110,6 +110,8 @@ def row_counts_before_load(tables) -> "Future[dict[str, int]]":
     try:
         with conn.cursor() as cur:
             cur.execute("set transaction isolation level repeatable read")
+            # one process: the count runs beside the extract and load, and parallel workers would take their CPU
+            cur.execute("set local max_parallel_workers_per_gather = 0")
             existing = _existing(cur, tables)
             if existing:  # before the snapshot: the snapshot then sees every table as it was when locked
                 cur.execute(sql.SQL("lock table {} in access share mode").format(
