@@ -26,6 +26,8 @@ def test_course_benchmark_measures_copy_and_range_backfill(tmp_path):
     assert rows["video_log"] > 0 and rows["month_folders"] == 72
     copy = _measure(env, "copy", folder)
     assert copy["files"] == 4 * 72 and copy["seconds"] > 0
+    floor = _measure(env, "floor", folder)  # the plain-SQL floor: COPY, one row per event, sessions
+    assert floor["events"] > 0 and floor["floor_seconds"] >= floor["copy_seconds"] > 0
     backfill = _measure(env, "backfill", folder, "range", "6")  # the first two months x three nanodegrees
     assert backfill["partitions"] == 6 and backfill["runs"] == 1  # one range run, not one run per partition
     assert backfill["seconds"] > 0 and backfill["video_log_rows"] > 0
