@@ -58,24 +58,30 @@ def _fact_files(folder: Path):
             yield stem, path
 
 
-def copy(folder: str):
-    """The floor: each fact file COPYed as is into an unlogged text table of its kind."""
+def _copy_fact_files(cur, folder: Path) -> tuple[float, int]:
+    """Each fact file COPYed as is into an unlogged text table of its kind: (seconds in COPY, files)."""
     from edu_platform.defs.udacity.tables import FACT_FILES
 
-    db = _bench_db("udacity_copy")
+    for stem, table in FACT_FILES.items():
+        cur.execute(f"create unlogged table copy_{stem} ({', '.join(c + ' text' for c in table.columns)})")
     seconds, files = 0.0, 0
+    for stem, path in _fact_files(folder):
+        start = time.perf_counter()
+        with open(path, "rb") as f:
+            cur.copy_expert(f"copy copy_{stem} from stdin with (format csv, header)", f, size=1 << 20)
+        seconds += time.perf_counter() - start
+        files += 1
+    return seconds, files
+
+
+def copy(folder: str):
+    """The ratio's denominator: every fact file COPYed as is."""
+    db = _bench_db("udacity_copy")
     try:
         with db.connect() as conn:
             conn.autocommit = True
             with conn.cursor() as cur:
-                for stem, table in FACT_FILES.items():
-                    cur.execute(f"create unlogged table copy_{stem} ({', '.join(c + ' text' for c in table.columns)})")
-                for stem, path in _fact_files(Path(folder)):
-                    start = time.perf_counter()
-                    with open(path, "rb") as f:
-                        cur.copy_expert(f"copy copy_{stem} from stdin with (format csv, header)", f, size=1 << 20)
-                    seconds += time.perf_counter() - start
-                    files += 1
+                seconds, files = _copy_fact_files(cur, Path(folder))
         _emit(seconds=round(seconds, 3), files=files)
     finally:
         db.drop_database()
@@ -88,21 +94,13 @@ def floor(folder: str):
     pass, one grouping). Sorted bytewise (`collate "C"`), with memory and parallel workers to spare, so it is the
     cheapest form of that work found. The platform does more (a second fact, tests, marts); this is the floor under
     it, to compare its target with."""
-    from edu_platform.defs.udacity.tables import FACT_FILES
-
     db = _bench_db("udacity_floor")
     figures = {}
     try:
         with db.connect() as conn:
             conn.autocommit = True
             with conn.cursor() as cur:
-                for stem, table in FACT_FILES.items():
-                    cur.execute(f"create unlogged table copy_{stem} ({', '.join(c + ' text' for c in table.columns)})")
-                start = time.perf_counter()
-                for stem, path in _fact_files(Path(folder)):
-                    with open(path, "rb") as f:
-                        cur.copy_expert(f"copy copy_{stem} from stdin with (format csv, header)", f, size=1 << 20)
-                figures["copy_seconds"] = time.perf_counter() - start
+                figures["copy_seconds"] = _copy_fact_files(cur, Path(folder))[0]
                 cur.execute("set work_mem = '1GB'; set parallel_setup_cost = 0; set parallel_tuple_cost = 0")
                 start = time.perf_counter()
                 cur.execute(
