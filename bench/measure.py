@@ -125,7 +125,7 @@ def copy_oulad(folder: str):
         db.drop_database()
 
 
-def _materialize(selection, phases: dict | None = None, job: str | None = None):
+def _materialize(selection=None, phases: dict | None = None, job: str | None = None):
     """Seconds to materialize `selection`, or to run the platform's job `job` as a schedule would; with `phases`,
     fills in where they went (see _phases)."""
     from dagster import DagsterInstance, materialize
@@ -237,7 +237,7 @@ def pandas_student_vle(folder: str):
 
 def shared_calendar():
     """The shared calendar, gold.dim_date, as its own job builds it (in the warehouse of EDU_WAREHOUSE_URL)."""
-    _materialize(None, job="shared_calendar_job")
+    _materialize(job="shared_calendar_job")
 
 
 def oulad_end_to_end(folder: str):
@@ -253,7 +253,7 @@ def oulad_end_to_end(folder: str):
 
         phases: dict = {}
         temp_before = _temp_bytes(db)
-        seconds = _materialize(None, phases, job="oulad_monthly_job")
+        seconds = _materialize(phases=phases, job="oulad_monthly_job")
         _emit(seconds=round(seconds, 3), **phases, temp_mb=round((_temp_bytes(db) - temp_before) / 2**20, 1), **_largest(db))
     finally:
         db.drop_database()
