@@ -10,7 +10,6 @@ from dagster_dlt import DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.destinations.impl.postgres.postgres import PostgresClient, PostgresParquetCopyJob
 
-from edu_platform.lib.environment import configure_dlt
 from edu_platform.lib.ownership import owners_of
 from edu_platform.lib.settings import dlt_pipelines_dir
 from edu_platform.lib.tables import BRONZE_SCHEMA, BronzeTable, bronze_table  # noqa: F401 (BRONZE_SCHEMA, bronze_table: re-exported)
@@ -64,7 +63,6 @@ class WarehousePostgres(dlt.destinations.postgres):
 def bronze_pipeline(source: str, suffix: str = "") -> dlt.Pipeline:
     """A pipeline into the warehouse's bronze schema, logged in as the loader role (bronze and its staging
     schema only). `suffix` separates runs that must not share state."""
-    configure_dlt()
     return dlt.pipeline(
         pipeline_name=f"edu_{source}{suffix}",
         destination=WarehousePostgres(
@@ -80,7 +78,6 @@ def declaration_pipeline(source: str) -> dlt.Pipeline:
     """The pipeline handed to @dlt_assets at import time; it only names things, it never connects. Its working
     folder is apart from the loads' own: every process that imports the definitions (a run of another source,
     the code server) would otherwise touch the folder a running load drops and re-creates."""
-    configure_dlt()
     return dlt.pipeline(
         pipeline_name=f"edu_{source}",
         destination="postgres",

@@ -1,7 +1,7 @@
 """What the platform puts into the process environment for the tools that read their settings there:
 dbt (dbt/profiles.yml reads EDU_DBT_*), Dagster (dagster.yaml reads EDU_DAGSTER_* and DAGSTER_HOME) and
-dlt (its environment provider reads SECTION__KEY variables). Child processes (dbt, `dagster dev`, run
-workers) inherit what is exported here. A variable the user already set always wins.
+dlt (SECTION__KEY variables, exported when the package is imported: `export_dlt_defaults`). Child processes (dbt, `dagster dev`,
+run workers) inherit what is exported here. A variable the user already set always wins.
 """
 
 import contextlib
@@ -10,12 +10,11 @@ import sys
 from pathlib import Path
 from typing import Mapping
 
-import dlt
-
 from edu_platform.lib.settings import project_home, state_dir
 from edu_platform.lib.warehouse import Warehouse, dagster_storage_url, get_warehouse, warehouse_as
 
 DLT_DEFAULTS = {
+    # no anonymous usage events sent to dlthub from a user's deployment
     "RUNTIME__DLTHUB_TELEMETRY": "false",
     # intermediate files stay uncompressed: gzip is the main cost of the COPY load path
     "DATA_WRITER__DISABLE_COMPRESSION": "true",
@@ -28,12 +27,12 @@ DLT_DEFAULTS = {
 }
 
 
-def configure_dlt() -> None:
-    """dlt's settings for every load (see DLT_DEFAULTS); called before any pipeline is built
-    (`edu_platform.lib.dlt_pipelines`). Idempotent."""
+def export_dlt_defaults() -> None:
+    """DLT_DEFAULTS into the environment. dlt resolves its runtime settings (telemetry among them) once per
+    process, at the first source or pipeline built, and the definitions build sources at import time: so this
+    runs when the `edu_platform` package is imported (`edu_platform/__init__.py`), before any. Idempotent."""
     for name, value in DLT_DEFAULTS.items():
         os.environ.setdefault(name, value)
-    dlt.config["runtime.dlthub_telemetry"] = False
 
 
 def executables_on_path() -> None:

@@ -69,6 +69,18 @@ def test_the_code_location_refuses_to_load_with_a_bad_value():
         assert name in last
 
 
+def test_dlt_sends_no_telemetry_from_a_process_that_loads_the_definitions():
+    """dlt reads its runtime settings once, at the first source built, and the definitions build sources at import
+    time: the platform's settings must be in place before that, or dlt posts usage events to dlthub from every
+    run. The variable is unset here, as on a user's machine."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNTIME__")}
+    probe = ("import edu_platform.definitions, dlt; from dlt.common.runtime import anon_tracker;"
+             " print(dlt.current.run_context().runtime_config.dlthub_telemetry, anon_tracker._ANON_TRACKER_ENDPOINT)")
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-2:] == ["False", "None"], done.stdout[-500:]
+
+
 def test_the_modules_ask_the_layer(monkeypatch):
     """What each former direct reader now gets from the layer: parsed values, the same defaults."""
     from dagster import DefaultScheduleStatus, DefaultSensorStatus
