@@ -1,14 +1,20 @@
 """dlt, one way for every source: the pipeline factory and the Dagster translator."""
 
+import contextlib
 import copy
+import threading
+from typing import Iterable, Optional
 from urllib.parse import quote
 
 import dlt
+import psycopg2.extensions
+import psycopg2.sql
 import pyarrow.parquet as pq
 from dagster import AssetKey, AssetSpec, TableColumn, TableSchema
 from dagster_dlt import DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.destinations.impl.postgres.postgres import PostgresClient, PostgresParquetCopyJob
+from dlt.destinations.job_client_impl import SqlLoadJob
 
 from edu_platform.lib.ownership import owners_of
 from edu_platform.lib.settings import dlt_pipelines_dir
@@ -32,16 +38,71 @@ class _ParquetCopyJob(PostgresParquetCopyJob):
             super().run()
 
 
+# (load id, bronze table) -> (rows inserted, rows deleted) by that load's merge into the table; dlt's load workers
+# are threads of the process that runs the asset, which reads (and removes) them once the load is done
+_merge_changes: dict[tuple[str, str], tuple[int, int]] = {}
+_merge_changes_lock = threading.Lock()
+
+
+class _MergeJob(SqlLoadJob):
+    """dlt's merge of a staged table into bronze, run as dlt runs it (its statements in one transaction). Before
+    the commit it asks PostgreSQL how many rows this transaction inserted into and deleted from the table
+    (`pg_stat_get_xact_tuples_inserted` / `_deleted`): the rows after the load are then the rows before it plus
+    the difference, PostgreSQL's own accounting of the very statements that changed the table, whatever SQL
+    dlt merges with, without counting a table of millions of rows again (`merge_changes`)."""
+
+    @contextlib.contextmanager
+    def maybe_transaction(self, sql: str):
+        with super().maybe_transaction(sql):
+            yield
+            conn = self._sql_client.native_connection
+            # counts of one transaction only: run outside one (autocommit), the table is counted instead
+            if conn.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INTRANS:
+                # the bronze table (dlt runs the merge with its client switched to the staging schema)
+                name = psycopg2.sql.Identifier(BRONZE_SCHEMA, self.load_table_name).as_string(conn)
+                (changes,) = self._sql_client.execute_sql(
+                    "select pg_stat_get_xact_tuples_inserted(%s::regclass), pg_stat_get_xact_tuples_deleted(%s::regclass)",
+                    name, name,
+                )
+                self._changes = (int(changes[0]), int(changes[1]))
+
+    def run(self) -> None:
+        self._changes = None
+        super().run()  # committed on return
+        if self._changes is not None:
+            with _merge_changes_lock:
+                _merge_changes[(self._load_id, self.load_table_name)] = self._changes
+
+
+def merge_changes(load_ids: Iterable[str], relation: str) -> Optional[tuple[int, int]]:
+    """(rows inserted, rows deleted) by the merges of `relation` in the loads `load_ids`, when every one of those
+    loads merged it and said so; else None (count the table). Removes what it returns."""
+    with _merge_changes_lock:
+        found = [_merge_changes.pop((load_id, relation), None) for load_id in load_ids]
+    if not found or None in found:
+        return None
+    return sum(f[0] for f in found), sum(f[1] for f in found)
+
+
 class _PostgresClient(PostgresClient):
     def create_load_job(self, table, file_path: str, load_id: str, restore: bool = False):
         job = super().create_load_job(table, file_path, load_id, restore)
-        return _ParquetCopyJob(file_path) if type(job) is PostgresParquetCopyJob else job
+        if type(job) is PostgresParquetCopyJob:
+            return _ParquetCopyJob(file_path)
+        if type(job) is SqlLoadJob and table.get("write_disposition") == "merge":
+            return _MergeJob(file_path)
+        return job
 
 
 class WarehousePostgres(dlt.destinations.postgres):
-    """dlt's postgres destination, with empty parquet files loaded as nothing (see _ParquetCopyJob), and its
-    capabilities worked out once per run instead of at every one of dlt's calls for them (each resolves the
-    destination's configuration from scratch, a fixed cost per run whatever its size)."""
+    """dlt's postgres destination, with
+    - every SQL job in an explicit transaction block: dlt's postgres capabilities leave `supports_transactions`
+      unset, so a merge (DELETE of the staged keys, then INSERT) went as one query string, atomic only as
+      PostgreSQL's implicit transaction of a multi-statement query, which ends with that query; in a block of
+      its own the merge's job can ask what it changed before the commit (see _MergeJob);
+    - empty parquet files loaded as nothing (see _ParquetCopyJob);
+    - its capabilities worked out once per run instead of at every one of dlt's calls for them (each resolves the
+      destination's configuration from scratch, a fixed cost per run whatever its size)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,11 +114,16 @@ class WarehousePostgres(dlt.destinations.postgres):
 
     def capabilities(self, config=None, naming=None):
         if config is not None:  # a resolved configuration: dlt's own path
-            return super().capabilities(config, naming)
+            return _transactional(super().capabilities(config, naming))
         key = id(naming)  # None, or the schema's naming convention, which lives as long as this run
         if key not in self._capabilities:
-            self._capabilities[key] = (naming, super().capabilities(None, naming))
+            self._capabilities[key] = (naming, _transactional(super().capabilities(None, naming)))
         return copy.copy(self._capabilities[key][1])  # callers adjust the file formats on theirs
+
+
+def _transactional(caps):
+    caps.supports_transactions = True  # PostgreSQL's DML is transactional (see WarehousePostgres)
+    return caps
 
 
 def bronze_pipeline(source: str, suffix: str = "") -> dlt.Pipeline:

@@ -9,7 +9,7 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dlt import DagsterDltResource
 from psycopg2 import sql
 
-from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, bronze_pipeline
+from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, bronze_pipeline, merge_changes
 from edu_platform.lib.landed_files import LandedFileError, quoted_prefix
 from edu_platform.lib.redaction import redact
 from edu_platform.lib.tables import BronzeTable
@@ -34,7 +34,8 @@ def run_bronze_load(
 ) -> Iterator:
     """Run `dlt_source` into bronze (`tables`: its declarations); a failure names the file (or table) and line instead of dlt's internals,
     and a failure while reading a database source names that database (`source_label`, no credentials). `after_load`
-    runs once the load is done and before the rows are counted (a clean-up that changes bronze, counted with it).
+    runs once the load is done and before the rows are counted (a clean-up that changes bronze, counted with it:
+    every table is then counted after the load).
     Every materialization carries its row counts and what the load changed (`with_row_counts`)."""
     translator = EduDltTranslator(tables)
     source_name = translator.source
@@ -62,18 +63,41 @@ def run_bronze_load(
             raise user_error from None
         raise user_error from exc
     before = counting_before.result()
-    after = bronze_row_counts(loading)
-    normalized = dict(pipeline.last_trace.last_normalize_info.row_counts) if pipeline.last_trace and pipeline.last_trace.last_normalize_info else {}
+    trace = pipeline.last_trace
+    normalized = dict(trace.last_normalize_info.row_counts) if trace and trace.last_normalize_info else {}
+    load_ids = trace.last_load_info.loads_ids if trace and trace.last_load_info else []
+    dispositions = {t.name: _disposition(dlt_source.resources[t.name]) for t in loading}
+    # a clean-up after the load changes bronze outside the merges' transactions: every table is counted then
+    after = _rows_after_load(loading, before, load_ids, dispositions, from_merges=after_load is None)
     by_name = {t.name: t for t in loading}
     for event in events:
         table = by_name.get(event.asset_key.path[-1])
         if table is None:
             yield event
             continue
-        resource = dlt_source.resources[table.name]
-        disposition = resource.write_disposition
-        disposition = disposition.get("disposition") if isinstance(disposition, dict) else disposition
-        yield with_row_counts(event, disposition, before[table.name], after[table.name], normalized.get(table.relation), context)
+        yield with_row_counts(event, dispositions[table.name], before[table.name], after[table.name], normalized.get(table.relation), context)
+
+
+def _disposition(resource) -> Optional[str]:
+    disposition = resource.write_disposition
+    return disposition.get("disposition") if isinstance(disposition, dict) else disposition
+
+
+def _rows_after_load(tables, before: dict[str, int], load_ids, dispositions: dict[str, Optional[str]], from_merges: bool = True) -> dict[str, int]:
+    """Rows in each table's bronze relation after the load: for a table the loads `load_ids` merged, its rows
+    before plus what PostgreSQL counted the merge's own transaction insert and delete (`merge_changes`); any
+    other table (a first load, a replace, a merge that did not report), or every table when not `from_merges`,
+    is counted."""
+    after, counted = {}, []
+    for table in tables:
+        changes = merge_changes(load_ids, table.relation) if dispositions.get(table.name) == "merge" else None
+        if changes is None or not from_merges:
+            counted.append(table)
+        else:
+            after[table.name] = before[table.name] + changes[0] - changes[1]
+    if counted:
+        after.update(bronze_row_counts(counted))
+    return after
 
 
 def bronze_row_counts(tables) -> dict[str, int]:
