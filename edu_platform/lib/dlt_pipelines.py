@@ -56,8 +56,12 @@ class _MergeJob(SqlLoadJob):
         with super().maybe_transaction(sql):
             yield
             conn = self._sql_client.native_connection
-            # counts of one transaction only: run outside one (autocommit), the table is counted instead
-            if conn.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INTRANS:
+            # counts of one transaction only: run outside one (autocommit), or by a role a server's DBA denied the
+            # statistics functions (an error here would roll the merge back), the table is counted instead
+            if conn.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INTRANS and self._sql_client.execute_sql(
+                "select has_function_privilege('pg_catalog.pg_stat_get_xact_tuples_inserted(oid)', 'execute')"
+                " and has_function_privilege('pg_catalog.pg_stat_get_xact_tuples_deleted(oid)', 'execute')"
+            )[0][0]:
                 # the bronze table (dlt runs the merge with its client switched to the staging schema)
                 name = psycopg2.sql.Identifier(BRONZE_SCHEMA, self.load_table_name).as_string(conn)
                 (changes,) = self._sql_client.execute_sql(
