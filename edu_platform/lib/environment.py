@@ -4,14 +4,20 @@ dlt (SECTION__KEY variables, exported when the package is imported: `export_dlt_
 run workers) inherit what is exported here. A variable the user already set always wins.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from edu_platform.lib.settings import project_home, state_dir
-from edu_platform.lib.warehouse import Warehouse, dagster_storage_url, get_warehouse, warehouse_as
+if TYPE_CHECKING:
+    from edu_platform.lib.warehouse import Warehouse
+
+# The package imports this module first thing (`export_dlt_defaults`), so every process pays for its imports,
+# dbt's subprocesses included: the configuration layer (which imports Dagster) and the warehouse helpers are
+# imported by the functions that use them.
 
 DLT_DEFAULTS = {
     # no anonymous usage events sent to dlthub from a user's deployment
@@ -58,6 +64,8 @@ def runtime_dir(default: Path) -> Path:
 
 def export_dbt_environment() -> Warehouse:
     """dbt's connection (dbt/profiles.yml reads EDU_DBT_*) as the transformer role, for a dbt step."""
+    from edu_platform.lib.warehouse import warehouse_as
+
     wh = warehouse_as("transformer")
     os.environ.update(wh.dbt_env())
     return wh
@@ -67,6 +75,9 @@ def export_environment() -> Warehouse:
     """The warehouse (as its admin, for set-up), Dagster's storage and folders, and this environment's
     executables first on PATH (dagster-dbt starts `dbt` by name under `dagster dev`), for the CLI's child
     processes (dbt, `dagster dev`)."""
+    from edu_platform.lib.settings import project_home, state_dir
+    from edu_platform.lib.warehouse import dagster_storage_url, get_warehouse
+
     executables_on_path()
     wh = get_warehouse()
     os.environ.update(wh.dbt_env())

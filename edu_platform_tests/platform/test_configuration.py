@@ -81,6 +81,15 @@ def test_dlt_sends_no_telemetry_from_a_process_that_loads_the_definitions():
     assert done.stdout.split()[-2:] == ["False", "None"], done.stdout[-500:]
 
 
+def test_importing_the_package_stays_light():
+    """The package exports dlt's settings when imported; every process imports it, dbt's own subprocess
+    (`edu-platform-dbt`) at each dbt step included, so that import must not pull in Dagster or a database driver."""
+    probe = "import sys, edu_platform.lib.dbt_command; print(sorted({'dagster', 'dlt', 'psycopg2'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[-2] == "[]", done.stdout[-500:]
+
+
 def test_the_modules_ask_the_layer(monkeypatch):
     """What each former direct reader now gets from the layer: parsed values, the same defaults."""
     from dagster import DefaultScheduleStatus, DefaultSensorStatus
