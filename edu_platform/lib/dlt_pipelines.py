@@ -55,20 +55,26 @@ class _MergeJob(SqlLoadJob):
     def maybe_transaction(self, sql: str):
         with super().maybe_transaction(sql):
             yield
-            conn = self._sql_client.native_connection
-            # counts of one transaction only: run outside one (autocommit), or by a role a server's DBA denied the
-            # statistics functions (an error here would roll the merge back), the table is counted instead
-            if conn.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INTRANS and self._sql_client.execute_sql(
-                "select has_function_privilege('pg_catalog.pg_stat_get_xact_tuples_inserted(oid)', 'execute')"
-                " and has_function_privilege('pg_catalog.pg_stat_get_xact_tuples_deleted(oid)', 'execute')"
-            )[0][0]:
+            if self._may_count():
                 # the bronze table (dlt runs the merge with its client switched to the staging schema)
-                name = psycopg2.sql.Identifier(BRONZE_SCHEMA, self.load_table_name).as_string(conn)
+                name = psycopg2.sql.Identifier(BRONZE_SCHEMA, self.load_table_name).as_string(self._sql_client.native_connection)
                 (changes,) = self._sql_client.execute_sql(
                     "select pg_stat_get_xact_tuples_inserted(%s::regclass), pg_stat_get_xact_tuples_deleted(%s::regclass)",
                     name, name,
                 )
                 self._changes = (int(changes[0]), int(changes[1]))
+
+    def _may_count(self) -> bool:
+        """Inside the merge's transaction (the counts are one transaction's), by a role allowed the statistics
+        functions (a server's DBA may deny them, and an error here would roll the merge back). Else the table
+        is counted instead."""
+        if self._sql_client.native_connection.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_INTRANS:
+            return False
+        (allowed,) = self._sql_client.execute_sql(
+            "select has_function_privilege('pg_catalog.pg_stat_get_xact_tuples_inserted(oid)', 'execute')"
+            " and has_function_privilege('pg_catalog.pg_stat_get_xact_tuples_deleted(oid)', 'execute')"
+        )
+        return bool(allowed[0])
 
     def run(self) -> None:
         self._changes = None

@@ -83,7 +83,9 @@ def _disposition(resource) -> Optional[str]:
     return disposition.get("disposition") if isinstance(disposition, dict) else disposition
 
 
-def _rows_after_load(tables, before: dict[str, int], load_ids, dispositions: dict[str, Optional[str]], from_merges: bool = True) -> dict[str, int]:
+def _rows_after_load(
+    tables, before: dict[str, int], load_ids, dispositions: dict[str, Optional[str]], from_merges: bool = True
+) -> dict[str, int]:
     """Rows in each table's bronze relation after the load: for a table the loads `load_ids` merged, its rows
     before plus what PostgreSQL counted the merge's own transaction insert and delete (`merge_changes`); any
     other table (a first load, a replace, a merge that did not report), or every table when not `from_merges`,

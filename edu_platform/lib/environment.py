@@ -1,7 +1,7 @@
 """What the platform puts into the process environment for the tools that read their settings there:
 dbt (dbt/profiles.yml reads EDU_DBT_*), Dagster (dagster.yaml reads EDU_DAGSTER_* and DAGSTER_HOME) and
-dlt (SECTION__KEY variables, exported when the package is imported: `export_dlt_defaults`). Child processes (dbt, `dagster dev`,
-run workers) inherit what is exported here. A variable the user already set always wins.
+dlt (SECTION__KEY variables, exported when the package is imported: `export_dlt_defaults`). Child processes
+(dbt, `dagster dev`, run workers) inherit what is exported here. A variable the user already set always wins.
 """
 
 from __future__ import annotations
