@@ -217,10 +217,15 @@ class EduDltTranslator(DagsterDltTranslator):
         ).merge_attributes(metadata=_declared_columns(table))
 
 
+def disposition_of(write_disposition) -> Optional[str]:
+    """"replace", "merge" or "append" from a dlt resource's write disposition (a name, or a dict with a strategy)."""
+    return write_disposition.get("disposition") if isinstance(write_disposition, dict) else write_disposition
+
+
 def describe_bronze_table(table: BronzeTable, write_disposition) -> str:
     """What a row is (the declaration's description), then its key, cadence and how a load writes it."""
     key = f"({', '.join(table.key)})" if table.key else "none (rows may repeat)"
-    disposition = write_disposition.get("disposition") if isinstance(write_disposition, dict) else write_disposition
+    disposition = disposition_of(write_disposition)
     how = {"replace": "each load replaces the table", "merge": "each load merges on the key (a re-run replaces, never duplicates)",
            "append": "each load appends"}.get(disposition, str(disposition))
     return (

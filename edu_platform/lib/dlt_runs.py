@@ -9,7 +9,7 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dlt import DagsterDltResource
 from psycopg2 import sql
 
-from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, bronze_pipeline, merge_changes
+from edu_platform.lib.dlt_pipelines import BRONZE_SCHEMA, EduDltTranslator, bronze_pipeline, disposition_of, merge_changes
 from edu_platform.lib.landed_files import LandedFileError, quoted_prefix
 from edu_platform.lib.redaction import redact
 from edu_platform.lib.tables import BronzeTable
@@ -66,7 +66,7 @@ def run_bronze_load(
     trace = pipeline.last_trace
     normalized = dict(trace.last_normalize_info.row_counts) if trace and trace.last_normalize_info else {}
     load_ids = trace.last_load_info.loads_ids if trace and trace.last_load_info else []
-    dispositions = {t.name: _disposition(dlt_source.resources[t.name]) for t in loading}
+    dispositions = {t.name: disposition_of(dlt_source.resources[t.name].write_disposition) for t in loading}
     # a clean-up after the load changes bronze outside the merges' transactions: every table is counted then
     after = _rows_after_load(loading, before, load_ids, dispositions, from_merges=after_load is None)
     by_name = {t.name: t for t in loading}
@@ -76,11 +76,6 @@ def run_bronze_load(
             yield event
             continue
         yield with_row_counts(event, dispositions[table.name], before[table.name], after[table.name], normalized.get(table.relation), context)
-
-
-def _disposition(resource) -> Optional[str]:
-    disposition = resource.write_disposition
-    return disposition.get("disposition") if isinstance(disposition, dict) else disposition
 
 
 def _rows_after_load(
